@@ -1,0 +1,200 @@
+"""Read `.airules.yml` into a `Config`, with errors that name the file and the line."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from airules.errors import FatalError
+from airules.targets import EDITORS
+
+if TYPE_CHECKING:
+    import yaml
+
+CONFIG_NAMES = (".airules.yml", ".airules.yaml")
+DEFAULT_SOURCE = "ai-rules.md"
+# A config is a few lines; anything this large is a mistake (or an attack on the parser).
+MAX_CONFIG_BYTES = 256 * 1024
+
+TOP_KEYS = ("source", "targets")
+TARGET_KEYS = ("id", "path")
+
+
+@dataclass(frozen=True)
+class TargetConfig:
+    id: str
+    path: str
+    shared: bool
+    front_matter: str
+    # Where the entry stands in the config, for messages; 0 when it came from a flag.
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Config:
+    source: str
+    targets: tuple[TargetConfig, ...]
+    # The config file relative to the root, or None when the targets came from flags.
+    path: str | None = None
+
+
+def check_relpath(value: str) -> str:
+    """Return `value` as a clean relative POSIX path, or raise ValueError saying why not."""
+    if not value or not value.strip():
+        raise ValueError("is empty")
+    if "\\" in value:
+        raise ValueError("uses backslashes; write it with forward slashes")
+    if "\0" in value:
+        raise ValueError("contains a NUL byte")
+    if value.startswith("/") or (len(value) > 1 and value[1] == ":"):
+        raise ValueError("is absolute; write it relative to the repository root")
+    parts = value.split("/")
+    if ".." in parts:
+        raise ValueError("contains '..'; it must stay inside the repository")
+    norm = posixpath.normpath(value)
+    if norm in (".", "") or norm.startswith(".git/") or norm == ".git":
+        raise ValueError("does not name a file in the working tree")
+    return norm
+
+
+def from_editor_ids(ids: Iterable[str], source: str = DEFAULT_SOURCE) -> Config:
+    targets = []
+    for editor_id in dict.fromkeys(ids):
+        editor = EDITORS[editor_id]
+        targets.append(
+            TargetConfig(
+                id=editor.id,
+                path=editor.path,
+                shared=editor.shared,
+                front_matter=editor.front_matter,
+            )
+        )
+    return Config(source=source, targets=tuple(targets), path=None)
+
+
+def parse_config(text: str, filename: str) -> Config:
+    import yaml
+
+    # libyaml's loader when PyYAML was built with it: same result, a fraction of the time.
+    loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        root = yaml.compose(text, Loader=loader)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"{filename}:{mark.line + 1}" if mark is not None else filename
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise FatalError(f"{where}: not valid YAML ({problem}); fix the syntax") from None
+    return _Reader(filename).config(root)
+
+
+class _Reader:
+    def __init__(self, filename: str) -> None:
+        self.filename = filename
+        self.seen: set[int] = set()
+
+    def fail(self, node: yaml.Node | None, message: str) -> FatalError:
+        line = f":{node.start_mark.line + 1}" if node is not None else ""
+        return FatalError(f"{self.filename}{line}: {message}")
+
+    def visit(self, node: yaml.Node) -> None:
+        # An alias makes the same node appear twice; refusing them keeps a crafted file
+        # from expanding into gigabytes (the "billion laughs" attack).
+        if id(node) in self.seen:
+            raise self.fail(node, "YAML anchors and aliases are not supported; write values out")
+        self.seen.add(id(node))
+
+    def mapping(
+        self, node: yaml.Node, what: str, allowed: Sequence[str]
+    ) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+        import yaml
+
+        self.visit(node)
+        if not isinstance(node, yaml.MappingNode):
+            raise self.fail(node, f"{what} must be a mapping")
+        out: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        for key, value in node.value:
+            self.visit(key)
+            if not isinstance(key, yaml.ScalarNode) or key.value not in allowed:
+                name = key.value if isinstance(key, yaml.ScalarNode) else "?"
+                raise self.fail(
+                    key, f"unknown key {name!r} in {what}; valid keys: {', '.join(allowed)}"
+                )
+            if key.value in out:
+                raise self.fail(key, f"key {key.value!r} appears twice in {what}")
+            out[key.value] = (key, value)
+        return out
+
+    def string(self, node: yaml.Node, what: str) -> str:
+        import yaml
+
+        self.visit(node)
+        if not isinstance(node, yaml.ScalarNode) or node.tag != "tag:yaml.org,2002:str":
+            raise self.fail(node, f"{what} must be a string")
+        return str(node.value)
+
+    def path(self, node: yaml.Node, what: str) -> str:
+        value = self.string(node, what)
+        try:
+            return check_relpath(value)
+        except ValueError as e:
+            raise self.fail(node, f"{what} {value!r} {e}") from None
+
+    def config(self, root: yaml.Node | None) -> Config:
+        import yaml
+
+        if root is None:
+            raise self.fail(
+                None, "is empty; list the editors under `targets:`, e.g. targets: [claude]"
+            )
+        top = self.mapping(root, "the configuration", TOP_KEYS)
+        source = DEFAULT_SOURCE
+        if "source" in top:
+            source = self.path(top["source"][1], "source")
+        if "targets" not in top:
+            raise self.fail(root, "has no `targets:`; list the editors, e.g. targets: [claude]")
+        items = top["targets"][1]
+        self.visit(items)
+        if not isinstance(items, yaml.SequenceNode) or not items.value:
+            raise self.fail(items, "`targets` must be a non-empty list of editor ids or mappings")
+        targets: list[TargetConfig] = []
+        by_path: dict[str, TargetConfig] = {}
+        for item in items.value:
+            target = self.target(item)
+            if target.path == source:
+                raise self.fail(item, f"target path {target.path!r} is the source file itself")
+            if target.path in by_path:
+                first = by_path[target.path]
+                raise self.fail(
+                    item,
+                    f"target path {target.path!r} is already used by the entry on line "
+                    f"{first.line}; give one of them another `path:`",
+                )
+            by_path[target.path] = target
+            targets.append(target)
+        return Config(source=source, targets=tuple(targets), path=self.filename)
+
+    def editor(self, node: yaml.Node) -> str:
+        editor_id = self.string(node, "an editor id")
+        if editor_id not in EDITORS:
+            raise self.fail(
+                node, f"unknown editor {editor_id!r}; valid editors: {', '.join(sorted(EDITORS))}"
+            )
+        return editor_id
+
+    def target(self, node: yaml.Node) -> TargetConfig:
+        import yaml
+
+        line = node.start_mark.line + 1
+        if isinstance(node, yaml.ScalarNode):
+            editor = EDITORS[self.editor(node)]
+            return TargetConfig(editor.id, editor.path, editor.shared, editor.front_matter, line)
+        fields = self.mapping(node, "a target", TARGET_KEYS)
+        if "id" not in fields:
+            raise self.fail(node, "a target mapping needs an `id:` naming the editor")
+        editor = EDITORS[self.editor(fields["id"][1])]
+        path = editor.path
+        if "path" in fields:
+            path = self.path(fields["path"][1], "path")
+        return TargetConfig(editor.id, path, editor.shared, editor.front_matter, line)

@@ -1,0 +1,116 @@
+"""The repository on disk: finding the root, reading, and atomic writes inside the root only."""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from pathlib import Path
+from typing import Protocol
+
+from airules.config import CONFIG_NAMES
+from airules.errors import FatalError
+
+# No editor reads rules files anywhere near this size; refusing keeps memory bounded.
+MAX_FILE_BYTES = 1024 * 1024
+TMP_SUFFIX = ".airules-tmp"
+
+
+class Tree(Protocol):
+    """What the engine needs from a repository: the working copy, or a branch on GitHub."""
+
+    def read(self, path: str) -> bytes | None:
+        """The file's bytes, or None when it does not exist."""
+
+    def write(self, path: str, data: bytes) -> None: ...
+
+
+def find_root(start: Path) -> Path:
+    """The nearest folder at or above `start` holding `.git` or an airules config."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        for name in (*CONFIG_NAMES, ".git"):
+            if os.path.lexists(folder / name):
+                return folder
+    raise FatalError(
+        f"{start}: not inside a git repository and no .airules.yml above it; "
+        "run airules-check inside your repository"
+    )
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+class LocalTree:
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+
+    def _real(self, path: str) -> Path:
+        real = Path(os.path.realpath(self.root / path))
+        if real != self.root and self.root not in real.parents:
+            raise FatalError(
+                f"{path}: resolves outside the repository through a symlink; airules never "
+                "reads or writes there, so replace the link with a file or choose another path"
+            )
+        return real
+
+    def read(self, path: str) -> bytes | None:
+        real = self._real(path)
+        try:
+            st = real.stat()
+        except FileNotFoundError:
+            if (self.root / path).is_symlink():
+                raise FatalError(
+                    f"{path}: is a broken symlink; remove it or point it at a file"
+                ) from None
+            return None
+        except NotADirectoryError:
+            raise FatalError(
+                f"{path}: a folder on its path is a file; move that file or choose another path"
+            ) from None
+        if stat.S_ISDIR(st.st_mode):
+            raise FatalError(f"{path}: is a directory, not a file; move it or choose another path")
+        if not stat.S_ISREG(st.st_mode):
+            raise FatalError(f"{path}: is not a regular file; move it or choose another path")
+        if st.st_size > MAX_FILE_BYTES:
+            raise FatalError(
+                f"{path}: is {st.st_size} bytes, over the {MAX_FILE_BYTES} airules reads; "
+                "no editor reads rules that long, so shorten it"
+            )
+        try:
+            return real.read_bytes()
+        except OSError as e:
+            raise FatalError(
+                f"{path}: cannot be read ({e.strerror}); check its permissions"
+            ) from None
+
+    def write(self, path: str, data: bytes) -> None:
+        real = self._real(path)
+        try:
+            real.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                mode = stat.S_IMODE(real.stat().st_mode)
+            except FileNotFoundError:
+                mode = 0o666 & ~_umask()
+            # The pid in the name lets a later run tell a crashed writer's leftovers from a
+            # writer that is still at work.
+            fd, tmp = tempfile.mkstemp(
+                dir=real.parent, prefix=f".{real.name}.{os.getpid()}.", suffix=TMP_SUFFIX
+            )
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(data)
+                    f.flush()
+                    os.fsync(f.fileno())
+                os.chmod(tmp, mode)
+                os.replace(tmp, real)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError as e:
+            raise FatalError(
+                f"{path}: cannot be written ({e.strerror}); the file on disk is unchanged"
+            ) from None
