@@ -111,6 +111,10 @@ def run(
         code = int(bool(written) or any(s.state is State.EDITED for s in statuses))
     else:
         code = int(any(s.needs_fix for s in statuses))
+    # A target that cannot be read is a usage error like a bad config: one line each, on
+    # stderr, and nothing written.
+    for status in errors:
+        print(f"airules: {status.message}", file=sys.stderr)
     if fmt == "json":
         sys.stdout.write(
             json_report(
@@ -122,7 +126,9 @@ def run(
                 exit_code=code,
             )
         )
-    elif fix and not errors:
+    elif errors:
+        pass
+    elif fix:
         sys.stdout.write(
             fix_text(statuses, written, source=config.source, quiet=quiet, color=color)
         )
