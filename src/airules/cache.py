@@ -1,0 +1,197 @@
+"""Replay a clean run when not one byte of its inputs has changed.
+
+The check runs on every commit, and almost always finds nothing to do. A run that ended clean
+(exit 0) stores what it printed and a fingerprint of everything it read: the config, the
+source, every target (bytes, and where a path is a symlink, the link), the options, the folder
+it ran from, and the tool's own files. The next run with the same options recomputes those
+fingerprints first and, when all match, prints the stored output without importing the YAML
+parser, markdown-it-py or the engine at all. Any difference, or any doubt, means a full run.
+
+Only the standard library's cheapest modules are imported here: this module is the hot path.
+The cache lives in the repository's git folder, so it is never committed, and a repository
+without git simply gets no cache.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import sys
+from typing import TYPE_CHECKING, Any
+
+try:  # the C module directly: `hashlib` costs more to import than the whole lookup
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - CPython always has it, other interpreters may not
+    from hashlib import blake2b
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+from airules import __version__
+
+FORMAT = 1
+MAX_ENTRIES = 8
+CONFIG_NAMES = (".airules.yml", ".airules.yaml")
+FILE_NAME = "airules-cache"
+# Set AIRULES_CACHE=0 to always do a full run (for debugging, or benchmarking the full run).
+DISABLE_VAR = "AIRULES_CACHE"
+
+# One observation: (kind, name, value). Kinds: "f" a file read through the tree, "c" the
+# output of a command the run used (e.g. `git ls-files`).
+Input = tuple[str, str, Any]
+
+
+def digest(data: bytes) -> bytes:
+    return blake2b(data, digest_size=16).digest()
+
+
+def find_root(start: str) -> str | None:
+    """The nearest folder at or above `start` holding `.git` or an airules config."""
+    folder = start
+    while True:
+        for name in (*CONFIG_NAMES, ".git"):
+            if os.path.lexists(os.path.join(folder, name)):
+                return folder
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+
+
+def cache_file(root: str) -> str | None:
+    dotgit = os.path.join(root, ".git")
+    if os.path.isdir(dotgit):
+        return os.path.join(dotgit, FILE_NAME)
+    try:  # a worktree or submodule: `.git` is a file saying where the git folder is
+        with open(dotgit, encoding="utf-8") as f:
+            line = f.readline().strip()
+    except OSError:
+        return None
+    if not line.startswith("gitdir: "):
+        return None
+    gitdir = os.path.join(root, line[len("gitdir: ") :])
+    return os.path.join(gitdir, FILE_NAME) if os.path.isdir(gitdir) else None
+
+
+def _tool_stamp() -> list[tuple[str, int, int]]:
+    # Editing airules itself (an editable install, an upgrade) must invalidate every entry.
+    here = os.path.dirname(os.path.abspath(__file__))
+    stamp = []
+    for entry in os.scandir(here):
+        if entry.name.endswith(".py"):
+            st = entry.stat()
+            stamp.append((entry.name, st.st_size, st.st_mtime_ns))
+    return sorted(stamp)
+
+
+def _key(argv: Sequence[str], root: str, cwd: str) -> bytes:
+    color = (sys.stdout.isatty(), bool(os.environ.get("NO_COLOR")))
+    parts = (FORMAT, __version__, _tool_stamp(), tuple(argv), root, cwd, color)
+    return digest(repr(parts).encode("utf-8", "surrogateescape"))
+
+
+def observe_file(root: str, path: str) -> Any:
+    """What a run would see at `path`: its link target if a symlink, and its bytes' digest."""
+    full = os.path.join(root, path)
+    try:
+        link: str | None = os.readlink(full)
+    except FileNotFoundError:
+        return None
+    except OSError:  # not a symlink (EINVAL), or a folder on the way is not a folder
+        link = None
+    try:
+        with open(full, "rb") as f:
+            return (link, digest(f.read()))
+    except OSError as e:
+        return (link, e.errno)
+
+
+def observe_file_data(root: str, path: str, data: bytes | None) -> Any:
+    """The observation of a read that returned `data`, in the form `observe_file` gives."""
+    if data is None:
+        return None if not os.path.islink(os.path.join(root, path)) else observe_file(root, path)
+    try:
+        link: str | None = os.readlink(os.path.join(root, path))
+    except OSError:
+        link = None
+    return (link, digest(data))
+
+
+def observe_command(root: str, argv: Sequence[str]) -> Any:
+    import subprocess
+
+    try:
+        result = subprocess.run(list(argv), cwd=root, capture_output=True, check=False)
+    except OSError:
+        return None
+    return (result.returncode, digest(result.stdout))
+
+
+def _observe(root: str, kind: str, name: str) -> Any:
+    if kind == "f":
+        return observe_file(root, name)
+    if kind == "c":
+        return observe_command(root, name.split("\0"))
+    return object()  # an unknown kind never matches
+
+
+def _load(path: str) -> dict[bytes, Any]:
+    try:
+        with open(path, "rb") as f:
+            entries = marshal.load(f)
+    except (OSError, EOFError, ValueError, TypeError):
+        return {}
+    return entries if isinstance(entries, dict) else {}
+
+
+def replay(argv: Sequence[str]) -> bool:
+    """Print the stored output of an identical clean run and return True, or return False."""
+    if os.environ.get(DISABLE_VAR) == "0":
+        return False
+    try:
+        cwd = os.getcwd()
+    except OSError:
+        return False
+    root = find_root(cwd)
+    path = cache_file(root) if root is not None else None
+    if root is None or path is None:
+        return False
+    entry = _load(path).get(_key(argv, root, cwd))
+    try:
+        inputs, out, err = entry  # type: ignore[misc]
+        for kind, name, value in inputs:
+            if _observe(root, kind, name) != value:
+                return False
+    except (TypeError, ValueError):
+        return False
+    sys.stdout.write(out)
+    sys.stdout.flush()
+    if err:
+        sys.stderr.write(err)
+    return True
+
+
+def store(argv: Sequence[str], root: str, inputs: Sequence[Input], out: str, err: str) -> None:
+    """Remember a clean run. Best effort: a cache that cannot be written is no cache."""
+    if os.environ.get(DISABLE_VAR) == "0":
+        return
+    path = cache_file(root)
+    if path is None:
+        return
+    try:
+        cwd = os.getcwd()
+        entries = _load(path)
+        key = _key(argv, root, cwd)
+        entries.pop(key, None)
+        entries[key] = (tuple(inputs), out, err)
+        while len(entries) > MAX_ENTRIES:
+            del entries[next(iter(entries))]
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as f:
+            marshal.dump(entries, f)
+        os.replace(tmp, path)
+    except (OSError, ValueError):
+        import contextlib
+
+        with contextlib.suppress(OSError):
+            os.unlink(f"{path}.{os.getpid()}.tmp")
