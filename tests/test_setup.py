@@ -157,7 +157,9 @@ def test_found_editors(tmp_path, present, found):
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text("x\n")
-    assert found_editors(tmp_path, EDITORS.values()) == found
+    found_ids = found_editors(tmp_path, EDITORS.values())
+    assert set(found_ids) == set(found)
+    assert found_ids == sorted(found_ids, key=IDS.index)
 
 
 def test_config_text_lists_every_editor_readably_and_parses_back():
@@ -385,7 +387,7 @@ def test_cancelling_the_picker_writes_nothing_and_restores_the_terminal(repo, ke
     before = snapshot(repo)
     child = spawn_then_stty(repo, "--fix")
     wait_for_picker(child)
-    child.send(DOWN + " " + DOWN + " ")
+    child.send(move(IDS[0], "claude") + " " + move("claude", "agents") + " ")
     child.expect(f"3 of {len(IDS)} selected")
     child.send(key)
     child.expect("setup cancelled; nothing was written")
