@@ -25,6 +25,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--fix", action="store_true", help="write missing and out-of-date files")
     parser.add_argument(
+        "--init",
+        action="store_true",
+        help="first-time setup: write .airules.yml for the editor flags given (in a terminal "
+        "without flags, ask which editors), then write their files",
+    )
+    parser.add_argument(
         "--force", action="store_true", help="with --fix, also overwrite files edited by hand"
     )
     parser.add_argument(
@@ -62,8 +68,8 @@ def _select(config: Config | None, editors: Sequence[str]) -> Config:
         if not editors:
             raise FatalError(
                 ".airules.yml: not found; choose editors with flags (for example "
-                "`airules-check --claude --cursor`) or create .airules.yml with "
-                "`targets: [claude, cursor]`"
+                "`airules-check --claude --cursor`), set up with `airules-check --init`, or "
+                "create .airules.yml with `targets: [claude, cursor]`"
             )
         return from_editor_ids(editors)
     if not editors:
@@ -93,6 +99,7 @@ def run(
     editors: Sequence[str],
     fix: bool,
     force: bool,
+    init: bool = False,
     quiet: bool,
     full_diff: bool,
     fmt: str,
@@ -101,14 +108,24 @@ def run(
     root = find_root(start)
     tree = LocalTree(root)
     rel_config = _config_relpath(config_path, root) if config_path else None
-    config = _select(load_config(tree, rel_config), editors)
+    config = None if init else load_config(tree, rel_config)
+    created = None
+    if init or (fix and config is None and not editors):
+        # First-time setup, and the picker it may show, load only when there is no config.
+        from airules.setup import set_up
+
+        config = created = set_up(tree, editors, rel_config, required=init)
+    fix = fix or init
+    config = _select(config, editors)
     statuses = plan(tree, config)
     errors = [s for s in statuses if s.state is State.ERROR]
     written = [] if errors or not fix else apply(tree, statuses, force=force)
     if errors:
         code = 2
     elif fix:
-        code = int(bool(written) or any(s.state is State.EDITED for s in statuses))
+        code = int(
+            bool(written) or created is not None or any(s.state is State.EDITED for s in statuses)
+        )
     else:
         code = int(any(s.needs_fix for s in statuses))
     # A target that cannot be read is a usage error like a bad config: one line each, on
@@ -150,6 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             editors=args.editors or (),
             fix=args.fix,
             force=args.force,
+            init=args.init,
             quiet=args.quiet,
             full_diff=args.diff,
             fmt=args.format,
