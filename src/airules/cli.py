@@ -40,6 +40,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    parser.add_argument(
+        "--install-hook",
+        action="store_true",
+        help="install a git pre-commit hook that runs airules-check (--force replaces another)",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     editors = parser.add_argument_group(
         "editors", "choose editors without a config, or limit a run to some of the configured ones"
@@ -161,6 +166,13 @@ def run(
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        if args.install_hook:
+            if args.fix or args.config or args.editors:
+                raise FatalError("--install-hook: takes no options but --force; run it alone")
+            from airules.hook import install_hook  # subprocess is not needed on the check path
+
+            sys.stdout.write(install_hook(Path.cwd(), force=args.force))
+            return 0
         return run(
             start=Path.cwd(),
             config_path=args.config,

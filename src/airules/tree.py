@@ -38,7 +38,7 @@ def find_root(start: Path) -> Path:
     )
 
 
-def _umask() -> int:
+def umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
@@ -88,29 +88,37 @@ class LocalTree:
             ) from None
 
     def write(self, path: str, data: bytes) -> None:
-        real = self._real(path)
         try:
-            real.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                mode = stat.S_IMODE(real.stat().st_mode)
-            except FileNotFoundError:
-                mode = 0o666 & ~_umask()
-            # The pid in the name lets a later run tell a crashed writer's leftovers from a
-            # writer that is still at work.
-            fd, tmp = tempfile.mkstemp(
-                dir=real.parent, prefix=f".{real.name}.{os.getpid()}.", suffix=TMP_SUFFIX
-            )
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(data)
-                    f.flush()
-                    os.fsync(f.fileno())
-                os.chmod(tmp, mode)
-                os.replace(tmp, real)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            write_atomic(self._real(path), data)
         except OSError as e:
             raise FatalError(
                 f"{path}: cannot be written ({e.strerror}); the file on disk is unchanged"
             ) from None
+
+
+def write_atomic(real: Path, data: bytes, mode: int | None = None) -> None:
+    """Replace `real` with `data` in one rename, so no reader ever sees half a file.
+
+    The file keeps its mode unless `mode` is given; a new file gets the umask's default.
+    """
+    real.parent.mkdir(parents=True, exist_ok=True)
+    if mode is None:
+        try:
+            mode = stat.S_IMODE(real.stat().st_mode)
+        except FileNotFoundError:
+            mode = 0o666 & ~umask()
+    # The pid in the name lets a later run tell a crashed writer's leftovers from a writer
+    # that is still at work.
+    fd, tmp = tempfile.mkstemp(
+        dir=real.parent, prefix=f".{real.name}.{os.getpid()}.", suffix=TMP_SUFFIX
+    )
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, real)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
