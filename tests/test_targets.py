@@ -103,7 +103,9 @@ def test_list_prints_every_editor_without_a_repository(tmp_path, monkeypatch, ca
 
 
 def test_list_through_the_installed_console_script(tmp_path):
-    exe = Path(sys.executable).parent / ("airules-check.exe" if os.name == "nt" else "airules-check")
+    exe = Path(sys.executable).parent / (
+        "airules-check.exe" if os.name == "nt" else "airules-check"
+    )
     result = subprocess.run([exe, "--list"], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.splitlines()) == len(EDITORS) + 1

@@ -253,11 +253,12 @@ def _plan_symlink(tree: Tree, target: TargetConfig, rules: str, source: str) -> 
             link=link,
         )
     copy = _plan_copy(target, rules, source, current)
-    if copy.state is State.OK:
+    generated_only = not target.shared or _only_block(current, target.path)
+    if copy.state is State.OK and generated_only:
         # A generated copy is what --fix leaves where symlinks are unavailable: accept it, so
         # a checkout with symlinks and one without do not undo each other's work.
         return replace(copy, message=f"a generated copy standing in for the symlink to {source}")
-    if copy.state is State.DRIFTED and (not target.shared or _only_block(current, target.path)):
+    if copy.state is State.DRIFTED and generated_only:
         return TargetStatus(
             target.id, target.path, State.DRIFTED, old, pointer, fresh.data, copy.message, link=link
         )
