@@ -221,3 +221,14 @@ def test_strict_through_the_installed_console_script(repo):
     assert "CLAUDE.md: warning: Claude Code reads AGENTS.md only" in plain.stdout
     strict = subprocess.run([exe, "--strict"], capture_output=True, text=True)
     assert strict.returncode == 1
+
+
+def test_rules_folder_linking_outside_the_root_is_not_listed(repo, tmp_path, capsys):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "secret.md").write_text("not ours\n")
+    (repo / ".cursor").mkdir()
+    (repo / ".cursor" / "rules").symlink_to(elsewhere)
+    setup(repo, "targets: [agents]\n", {})
+    assert main(["--fix"]) == 1
+    assert "secret.md" not in capsys.readouterr().out

@@ -403,4 +403,11 @@ def advise(
             # Unreadable (a folder, a broken link): editors cannot read it either.
             return None
 
-    return collect(final, config_path=config.path, read=read, list_dir=tree.list_dir)
+    def list_dir(folder: str) -> list[str]:
+        try:
+            return tree.list_dir(folder)
+        except FatalError:
+            # A rules folder that links outside the root is none of our business to list.
+            return []
+
+    return collect(final, config_path=config.path, read=read, list_dir=list_dir)

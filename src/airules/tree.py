@@ -6,7 +6,6 @@ import errno
 import os
 import posixpath
 import stat
-import subprocess
 import tempfile
 from pathlib import Path
 from typing import Protocol
@@ -161,6 +160,8 @@ class LocalTree:
         # A checkout with core.symlinks=false (Git for Windows' default) turns links into
         # plain files holding the link text, so a copy serves its editors better.
         if self._symlinks is None:
+            import subprocess
+
             try:
                 result = subprocess.run(
                     ["git", "config", "--bool", "core.symlinks"],
@@ -203,6 +204,8 @@ class LocalTree:
         return True
 
     def find_files(self, name: str) -> list[str]:
+        import subprocess
+
         # Glob magic characters in the name must match themselves.
         escaped = "".join(f"\\{c}" if c in "*?[]\\" else c for c in name)
         try:
