@@ -30,12 +30,13 @@ def test_source_defaults_to_ai_rules_md():
 BAD_CONFIGS = [
     pytest.param(
         "targets: [claude]\nsorce: x.md\n",
-        ".airules.yml:2: unknown key 'sorce' in the configuration; valid keys: source, targets",
+        ".airules.yml:2: unknown key 'sorce' in the configuration; "
+        "valid keys: source, nested, targets",
         id="unknown-top-key",
     ),
     pytest.param(
         "targets:\n  - claude\n  - emacs\n",
-        ".airules.yml:3: unknown editor 'emacs'; valid editors: agents, claude,",
+        ".airules.yml:3: unknown editor 'emacs'; valid editors: agents, aider,",
         id="unknown-editor",
     ),
     pytest.param(
@@ -65,8 +66,8 @@ BAD_CONFIGS = [
         id="path-wrong-type",
     ),
     pytest.param(
-        "targets:\n  - {path: X.md}\n",
-        ".airules.yml:2: a target mapping needs an `id:`",
+        "targets:\n  - {shared: true}\n",
+        ".airules.yml:2: a target mapping needs an `id:` naming the editor, or a `path:`",
         id="mapping-without-id",
     ),
     pytest.param(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from collections.abc import Sequence
@@ -10,9 +11,9 @@ from pathlib import Path
 
 from airules import __version__
 from airules.config import Config, check_relpath, from_editor_ids
-from airules.engine import State, apply, load_config, plan
+from airules.engine import State, advise, apply, expand, load_config, plan
 from airules.errors import FatalError
-from airules.report import check_text, fix_text, json_report
+from airules.report import check_text, editors_table, fix_text, json_report
 from airules.targets import EDITORS
 from airules.tree import LocalTree, find_root
 
@@ -37,6 +38,10 @@ def _parser() -> argparse.ArgumentParser:
         "--config", metavar="PATH", help="config file (default: .airules.yml at the root)"
     )
     parser.add_argument("--diff", action="store_true", help="show whole diffs, not the first lines")
+    parser.add_argument(
+        "--strict", action="store_true", help="exit 1 on warnings too (files editors would miss)"
+    )
+    parser.add_argument("--list", action="store_true", help="list the editors airules knows")
     parser.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--color", choices=("auto", "always", "never"), default="auto")
@@ -79,14 +84,15 @@ def _select(config: Config | None, editors: Sequence[str]) -> Config:
         return from_editor_ids(editors)
     if not editors:
         return config
-    configured = {t.id for t in config.targets}
+    configured = {t.id for t in config.targets if not t.custom}
     for editor in editors:
         if editor not in configured:
             raise FatalError(
                 f"{config.path}: has no `{editor}` target, so --{editor} selects nothing; "
                 f"add `- {editor}` under `targets:` or drop the flag"
             )
-    return Config(config.source, tuple(t for t in config.targets if t.id in editors), config.path)
+    chosen = tuple(t for t in config.targets if not t.custom and t.id in editors)
+    return dataclasses.replace(config, targets=chosen)
 
 
 def _config_relpath(config: str, root: Path) -> str:
@@ -109,6 +115,7 @@ def run(
     full_diff: bool,
     fmt: str,
     color: bool,
+    strict: bool = False,
 ) -> int:
     root = find_root(start)
     tree = LocalTree(root)
@@ -122,9 +129,11 @@ def run(
         config = created = set_up(tree, editors, rel_config, required=init)
     fix = fix or init
     config = _select(config, editors)
-    statuses = plan(tree, config)
+    targets = expand(tree, config)
+    statuses = plan(tree, config, targets)
     errors = [s for s in statuses if s.state is State.ERROR]
     written = [] if errors or not fix else apply(tree, statuses, force=force)
+    warnings = [] if errors else advise(tree, config, targets, statuses)
     if errors:
         code = 2
     elif fix:
@@ -137,6 +146,8 @@ def run(
     # stderr, and nothing written.
     for status in errors:
         print(f"airules: {status.message}", file=sys.stderr)
+    if strict and warnings:
+        code = max(code, 1)
     if fmt == "json":
         sys.stdout.write(
             json_report(
@@ -146,18 +157,33 @@ def run(
                 source=config.source,
                 config=config.path,
                 exit_code=code,
+                warnings=warnings,
             )
         )
     elif errors:
         pass
     elif fix:
         sys.stdout.write(
-            fix_text(statuses, written, source=config.source, quiet=quiet, color=color)
+            fix_text(
+                statuses,
+                written,
+                source=config.source,
+                quiet=quiet,
+                color=color,
+                warnings=warnings,
+                strict=strict,
+            )
         )
     else:
         sys.stdout.write(
             check_text(
-                statuses, source=config.source, quiet=quiet, full_diff=full_diff, color=color
+                statuses,
+                source=config.source,
+                quiet=quiet,
+                full_diff=full_diff,
+                color=color,
+                warnings=warnings,
+                strict=strict,
             )
         )
     return code
@@ -165,6 +191,9 @@ def run(
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.list:
+        sys.stdout.write(editors_table())
+        return 0
     try:
         if args.install_hook:
             if args.fix or args.config or args.editors:
@@ -184,6 +213,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             full_diff=args.diff,
             fmt=args.format,
             color=_use_color(args.color),
+            strict=args.strict,
         )
     except FatalError as e:
         sys.stdout.flush()

@@ -18,8 +18,11 @@ DEFAULT_SOURCE = "ai-rules.md"
 # A config is a few lines; anything this large is a mistake (or an attack on the parser).
 MAX_CONFIG_BYTES = 256 * 1024
 
-TOP_KEYS = ("source", "targets")
-TARGET_KEYS = ("id", "path")
+TOP_KEYS = ("source", "nested", "targets")
+TARGET_KEYS = ("id", "path", "mode", "shared", "front_matter")
+# copy: the rules are written into the file; import: the file holds `@<source>` for editors
+# that follow imports; symlink: the file is a relative symlink to the source.
+MODES = ("copy", "import", "symlink")
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,12 @@ class TargetConfig:
     front_matter: str
     # Where the entry stands in the config, for messages; 0 when it came from a flag.
     line: int = 0
+    mode: str = "copy"
+    # An editor airules does not know: `id` names it only in reports (it defaults to the path).
+    custom: bool = False
+    # The rules file this target is made from, when it is not the config's `source`
+    # (a nested ai-rules.md).
+    source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -38,6 +47,8 @@ class Config:
     targets: tuple[TargetConfig, ...]
     # The config file relative to the root, or None when the targets came from flags.
     path: str | None = None
+    # Give every ai-rules.md below the root its own copies of the directory-level targets.
+    nested: bool = False
 
 
 def check_relpath(value: str) -> str:
@@ -141,6 +152,38 @@ class _Reader:
         except ValueError as e:
             raise self.fail(node, f"{what} {value!r} {e}") from None
 
+    def boolean(self, node: yaml.Node, what: str) -> bool:
+        import yaml
+
+        self.visit(node)
+        if not isinstance(node, yaml.ScalarNode) or node.tag != "tag:yaml.org,2002:bool":
+            raise self.fail(node, f"{what} must be true or false")
+        return str(node.value).lower() in ("true", "yes", "on", "y")
+
+    def front_matter(self, node: yaml.Node) -> str:
+        import yaml
+
+        def walk(item: yaml.Node) -> None:
+            self.visit(item)
+            if isinstance(item, yaml.MappingNode):
+                for key, value in item.value:
+                    walk(key)
+                    walk(value)
+            elif isinstance(item, yaml.SequenceNode):
+                for value in item.value:
+                    walk(value)
+
+        if not isinstance(node, yaml.MappingNode):
+            raise self.fail(node, "`front_matter` must be a mapping, e.g. front_matter: {x: 1}")
+        walk(node)
+        for key, _ in node.value:
+            if not isinstance(key, yaml.ScalarNode) or key.tag != "tag:yaml.org,2002:str":
+                raise self.fail(key, "`front_matter` keys must be strings")
+        data = yaml.SafeLoader("").construct_document(node)
+        if not data:
+            return ""
+        return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000)
+
     def config(self, root: yaml.Node | None) -> Config:
         import yaml
 
@@ -152,6 +195,7 @@ class _Reader:
         source = DEFAULT_SOURCE
         if "source" in top:
             source = self.path(top["source"][1], "source")
+        nested = self.boolean(top["nested"][1], "`nested`") if "nested" in top else False
         if "targets" not in top:
             raise self.fail(root, "has no `targets:`; list the editors, e.g. targets: [claude]")
         items = top["targets"][1]
@@ -173,15 +217,41 @@ class _Reader:
                 )
             by_path[target.path] = target
             targets.append(target)
-        return Config(source=source, targets=tuple(targets), path=self.filename)
+        return Config(source=source, targets=tuple(targets), path=self.filename, nested=nested)
 
-    def editor(self, node: yaml.Node) -> str:
+    def editor(self, node: yaml.Node, custom_hint: bool = False) -> str:
         editor_id = self.string(node, "an editor id")
         if editor_id not in EDITORS:
+            hint = (
+                "; to add an editor airules does not know, give the entry a `path:`"
+                if custom_hint
+                else ""
+            )
             raise self.fail(
-                node, f"unknown editor {editor_id!r}; valid editors: {', '.join(sorted(EDITORS))}"
+                node,
+                f"unknown editor {editor_id!r}; valid editors: {', '.join(sorted(EDITORS))}{hint}",
             )
         return editor_id
+
+    def mode(self, node: yaml.Node, name: str, imports: bool, front_matter: str) -> str:
+        mode = self.string(node, "`mode`")
+        if mode not in MODES:
+            raise self.fail(node, f"unknown mode {mode!r}; valid modes: {', '.join(MODES)}")
+        if mode == "import" and not imports:
+            readers = ", ".join(e.id for e in EDITORS.values() if e.imports)
+            raise self.fail(
+                node,
+                f"mode import: {name} does not follow @path imports, so it would read only the "
+                f"reference; use mode: copy (editors that follow imports: {readers})",
+            )
+        if mode == "symlink" and front_matter:
+            first = front_matter.splitlines()[0]
+            raise self.fail(
+                node,
+                f"mode symlink: {name} needs front matter ({first}, ...) to apply the rules, "
+                "and a symlink to the source cannot carry it; use mode: copy",
+            )
+        return mode
 
     def target(self, node: yaml.Node) -> TargetConfig:
         import yaml
@@ -191,10 +261,50 @@ class _Reader:
             editor = EDITORS[self.editor(node)]
             return TargetConfig(editor.id, editor.path, editor.shared, editor.front_matter, line)
         fields = self.mapping(node, "a target", TARGET_KEYS)
-        if "id" not in fields:
-            raise self.fail(node, "a target mapping needs an `id:` naming the editor")
-        editor = EDITORS[self.editor(fields["id"][1])]
-        path = editor.path
-        if "path" in fields:
-            path = self.path(fields["path"][1], "path")
-        return TargetConfig(editor.id, path, editor.shared, editor.front_matter, line)
+        if "id" not in fields and "path" not in fields:
+            raise self.fail(
+                node,
+                "a target mapping needs an `id:` naming the editor, or a `path:` for an editor "
+                "airules does not know",
+            )
+        path = self.path(fields["path"][1], "path") if "path" in fields else None
+        editor_id = None
+        if "id" in fields:
+            id_node = fields["id"][1]
+            if path is None:
+                editor_id = self.editor(id_node, custom_hint=True)
+            else:
+                editor_id = self.string(id_node, "`id`")
+        if editor_id is not None and editor_id in EDITORS:
+            editor = EDITORS[editor_id]
+            for key in ("shared", "front_matter"):
+                if key in fields:
+                    raise self.fail(
+                        fields[key][0],
+                        f"`{key}` is fixed by the editor for `{editor.id}`; only a custom target "
+                        "(a `path:` with an id airules does not know, or none) takes it",
+                    )
+            mode = "copy"
+            if "mode" in fields:
+                mode = self.mode(
+                    fields["mode"][1], editor.name, editor.imports, editor.front_matter
+                )
+            return TargetConfig(
+                editor.id, path or editor.path, editor.shared, editor.front_matter, line, mode
+            )
+        assert path is not None
+        shared = self.boolean(fields["shared"][1], "`shared`") if "shared" in fields else False
+        front_matter = (
+            self.front_matter(fields["front_matter"][1]) if "front_matter" in fields else ""
+        )
+        if shared and front_matter:
+            raise self.fail(
+                fields["front_matter"][0],
+                "`front_matter` needs `shared: false`: a shared file keeps its own beginning, so "
+                "airules can only add a block at its end",
+            )
+        mode = "copy"
+        if "mode" in fields:
+            # The team declared this editor, so trust it to follow imports when they say so.
+            mode = self.mode(fields["mode"][1], f"the target {path}", True, front_matter)
+        return TargetConfig(editor_id or path, path, shared, front_matter, line, mode, custom=True)

@@ -4,10 +4,12 @@ check, `--fix`, and the pull-request engine: only the tree and whether to write 
 from __future__ import annotations
 
 import enum
+import posixpath
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from airules.advice import Advice, collect
 from airules.blocks import find_block, split_lines
 from airules.config import CONFIG_NAMES, Config, TargetConfig, parse_config
 from airules.errors import FatalError
@@ -19,7 +21,13 @@ from airules.render import (
     render_owned,
     rules_text,
 )
+from airules.targets import EDITORS
 from airules.tree import Tree
+
+# What apply says when a symlink target had to be written as a copy.
+COPY_FALLBACK = (
+    "symlinks are not available here (core.symlinks is false, or the system refuses them)"
+)
 
 
 class State(enum.Enum):
@@ -41,6 +49,11 @@ class TargetStatus:
     # What --fix writes: `new` in the file's own line-ending and BOM style.
     data: bytes
     message: str = ""
+    # The rules file it is made from.
+    source: str = ""
+    # mode: symlink: the link --fix makes (relative to the file's folder); `data` is the copy
+    # written where symlinks cannot be made.
+    link: str | None = None
 
     @property
     def needs_fix(self) -> bool:
@@ -180,34 +193,223 @@ def _check_block_survives(new_body: str, rules: str, source: str, path: str) -> 
         )
 
 
+def relative_source(source: str, path: str) -> str:
+    """`source` as seen from the folder of `path`: what an import or a symlink there names."""
+    return posixpath.relpath(source, posixpath.dirname(path) or ".")
+
+
+def _link_points_to(path: str, link: str, source: str) -> bool:
+    return posixpath.normpath(posixpath.join(posixpath.dirname(path), link)) == source
+
+
+def _only_block(text: str, path: str) -> bool:
+    """Whether a shared file holds nothing but its airules block."""
+    found = find_block(text, path)
+    if found is None:
+        return False
+    lines = split_lines(text)
+    return not "".join(lines[: found.begin] + lines[found.end + 1 :]).strip()
+
+
+def _plan_copy(
+    target: TargetConfig, content: str, source: str, current: str | None
+) -> TargetStatus:
+    render = _plan_shared if target.shared else _plan_owned
+    return render(target, content, source, current)
+
+
+def _plan_symlink(tree: Tree, target: TargetConfig, rules: str, source: str) -> TargetStatus:
+    link = relative_source(source, target.path)
+    pointer = f"symlink to {link}\n"
+    # Where a link cannot be made, --fix writes what mode: copy would.
+    fresh = _plan_copy(target, rules, source, None)
+    current_link = tree.readlink(target.path)
+    if current_link is not None:
+        if _link_points_to(target.path, current_link, source):
+            return TargetStatus(target.id, target.path, State.OK, pointer, pointer, b"", link=link)
+        return TargetStatus(
+            target.id,
+            target.path,
+            State.DRIFTED,
+            f"symlink to {current_link}\n",
+            pointer,
+            fresh.data,
+            f"links to {current_link}, not to {source}",
+            link=link,
+        )
+    raw = tree.read(target.path)
+    if raw is None:
+        return replace(fresh, new=pointer, link=link)
+    current = decode(target.path, raw)
+    old = normalize(current)
+    if current == link:
+        # Git writes a symlink as a file holding the link text where core.symlinks is off.
+        return TargetStatus(
+            target.id,
+            target.path,
+            State.DRIFTED,
+            old,
+            pointer,
+            fresh.data,
+            "is a symlink checked out as a plain file (symlinks are off in this checkout)",
+            link=link,
+        )
+    copy = _plan_copy(target, rules, source, current)
+    generated_only = not target.shared or _only_block(current, target.path)
+    if copy.state is State.OK and generated_only:
+        # A generated copy is what --fix leaves where symlinks are unavailable: accept it, so
+        # a checkout with symlinks and one without do not undo each other's work.
+        return replace(copy, message=f"a generated copy standing in for the symlink to {source}")
+    if copy.state is State.DRIFTED and generated_only:
+        return TargetStatus(
+            target.id, target.path, State.DRIFTED, old, pointer, fresh.data, copy.message, link=link
+        )
+    return TargetStatus(
+        target.id,
+        target.path,
+        State.EDITED,
+        old,
+        pointer,
+        fresh.data,
+        f"holds text airules did not generate, which a symlink to {source} would drop",
+        link=link,
+    )
+
+
+def _plan_target(tree: Tree, target: TargetConfig, rules: str, source: str) -> TargetStatus:
+    if target.mode == "symlink":
+        return _plan_symlink(tree, target, rules, source)
+    link = tree.readlink(target.path)
+    if link is not None and _link_points_to(target.path, link, source):
+        raise FatalError(
+            f"{target.path}: is a symlink to {source}, so writing it would change {source} "
+            f"itself; add `mode: symlink` to this target, or delete the link"
+        )
+    raw = tree.read(target.path)
+    current = None if raw is None else decode(target.path, raw)
+    content = rules
+    if target.mode == "import":
+        content = f"@{relative_source(source, target.path)}\n"
+    return _plan_copy(target, content, source, current)
+
+
+def expand(tree: Tree, config: Config) -> list[TargetConfig]:
+    """The configured targets and, with `nested: true`, each nested source's own targets."""
+    targets = list(config.targets)
+    if not config.nested:
+        return targets
+    nestable = [t for t in config.targets if not t.custom and EDITORS[t.id].nested]
+    # A file of that name at the top belongs to the root, which the source already serves.
+    found = [
+        s
+        for s in tree.find_files(posixpath.basename(config.source))
+        if s != config.source and posixpath.dirname(s)
+    ]
+    # Some targets are themselves called ai-rules.md (.windsurf/rules/ai-rules.md): what
+    # airules writes is never a source.
+    generated = {t.path for t in targets} | {
+        f"{posixpath.dirname(s)}/{t.path}" for s in found for t in nestable
+    }
+    taken = {t.path: t for t in targets}
+    for source in found:
+        if source in generated:
+            continue
+        for target in nestable:
+            path = f"{posixpath.dirname(source)}/{target.path}"
+            if path in taken:
+                first = taken[path]
+                where = f"the entry on line {first.line}" if first.source is None else first.source
+                raise FatalError(
+                    f"{path}: both {where} and {source} (nested) would write it; give the "
+                    "configured target another `path:` or move the nested source"
+                )
+            taken[path] = nested = replace(target, path=path, source=source)
+            targets.append(nested)
+    return targets
+
+
 def plan(
     tree: Tree, config: Config, targets: Sequence[TargetConfig] | None = None
 ) -> list[TargetStatus]:
     """The status of every target; a target that cannot be read gets State.ERROR."""
-    rules = read_rules(tree, config.source)
+    rules: dict[str, str | None] = {config.source: read_rules(tree, config.source)}
     statuses = []
-    for target in config.targets if targets is None else targets:
+    for target in expand(tree, config) if targets is None else targets:
+        source = target.source or config.source
         try:
-            raw = tree.read(target.path)
-            current = None if raw is None else decode(target.path, raw)
-            render = _plan_shared if target.shared else _plan_owned
-            statuses.append(render(target, rules, config.source, current))
+            if source not in rules:
+                # A nested source listed by git but deleted since serves nothing.
+                rules[source] = read_rules(tree, source) if tree.read(source) is not None else None
+            text = rules[source]
+            if text is None:
+                continue
+            status = _plan_target(tree, target, text, source)
         except FatalError as e:
-            statuses.append(
-                TargetStatus(target.id, target.path, State.ERROR, None, "", b"", str(e))
-            )
+            status = TargetStatus(target.id, target.path, State.ERROR, None, "", b"", str(e))
+        statuses.append(replace(status, source=source))
     return statuses
 
 
 def apply(
     tree: Tree, statuses: Sequence[TargetStatus], *, force: bool = False
 ) -> list[TargetStatus]:
-    """Write every target that needs it; hand-edited ones only with `force`. Returns the written."""
+    """Write every target that needs it; hand-edited ones only with `force`. Returns the written;
+    a symlink that had to be written as a copy comes back with `link=None` and a message."""
     written = []
     for status in statuses:
         if status.state in (State.MISSING, State.DRIFTED) or (
             force and status.state is State.EDITED
         ):
+            if status.link is not None:
+                if tree.symlink(status.path, status.link):
+                    written.append(status)
+                    continue
+                if tree.readlink(status.path) is not None:
+                    raise FatalError(
+                        f"{status.path}: is a symlink that cannot be replaced here, because this "
+                        "system refuses new symlinks; delete it and rerun --fix"
+                    )
+                status = replace(status, link=None, message=COPY_FALLBACK)
             tree.write(status.path, status.data)
             written.append(status)
     return written
+
+
+def advise(
+    tree: Tree,
+    config: Config,
+    targets: Sequence[TargetConfig],
+    statuses: Sequence[TargetStatus],
+) -> list[Advice]:
+    """Warnings about files editors will ignore or never see, once every target is in sync."""
+    by_path = {t.path: t for t in targets}
+    sources: dict[str, str] = {}
+    final: list[tuple[TargetConfig, str]] = []
+    for status in statuses:
+        target = by_path.get(status.path)
+        if target is None or status.state is State.ERROR:
+            continue
+        text = status.new
+        if status.link is not None:
+            # The editor reads the source through the link.
+            if status.source not in sources:
+                sources[status.source] = read_rules(tree, status.source)
+            text = sources[status.source]
+        final.append((target, text))
+
+    def read(path: str) -> str | None:
+        try:
+            data = tree.read(path)
+            return None if data is None else normalize(decode(path, data))
+        except FatalError:
+            # Unreadable (a folder, a broken link): editors cannot read it either.
+            return None
+
+    def list_dir(folder: str) -> list[str]:
+        try:
+            return tree.list_dir(folder)
+        except FatalError:
+            # A rules folder that links outside the root is none of our business to list.
+            return []
+
+    return collect(final, config_path=config.path, read=read, list_dir=list_dir)

@@ -6,8 +6,10 @@ import difflib
 import json
 from collections.abc import Sequence
 
+from airules.advice import Advice
 from airules.engine import State, TargetStatus
 from airules.render import FIX_COMMAND
+from airules.targets import EDITORS, Editor
 
 DIFF_LINES = 40
 
@@ -81,8 +83,26 @@ def _describe(status: TargetStatus) -> str:
     return text
 
 
+def warning_lines(warnings: Sequence[Advice], color: bool) -> list[str]:
+    return [f"{w.location}: {_paint('warning', _YELLOW, color)}: {w.message}\n" for w in warnings]
+
+
+def _strict_line(warnings: Sequence[Advice], strict: bool) -> list[str]:
+    if not (warnings and strict):
+        return []
+    n = len(warnings)
+    return [f"airules: {n} warning{'s' if n != 1 else ''}, and --strict fails on warnings\n"]
+
+
 def check_text(
-    statuses: Sequence[TargetStatus], *, source: str, quiet: bool, full_diff: bool, color: bool
+    statuses: Sequence[TargetStatus],
+    *,
+    source: str,
+    quiet: bool,
+    full_diff: bool,
+    color: bool,
+    warnings: Sequence[Advice] = (),
+    strict: bool = False,
 ) -> str:
     out = []
     for status in statuses:
@@ -93,13 +113,21 @@ def check_text(
             out.append(f"{label}\n")
             continue
         if status.state is State.DRIFTED:
-            label = _paint(f"out of date with {source}", _STATE_COLOR[status.state], color)
+            label = _paint(
+                f"out of date with {status.source or source}", _STATE_COLOR[status.state], color
+            )
+            if status.link is not None and "out of date" not in status.message:
+                # Say why a link needs fixing: it points elsewhere, or git flattened it.
+                label += f" ({status.message})"
         out.append(f"{status.path}: {label}\n")
         if status.state in (State.DRIFTED, State.EDITED) or (
             status.state is State.MISSING and status.old is not None
         ):
             out.append(_diff(status, full_diff, color))
+    out.extend(warning_lines(warnings, color))
     problems = [s for s in statuses if s.needs_fix]
+    if not problems:
+        out.extend(_strict_line(warnings, strict))
     if problems:
         edited = [s for s in problems if s.state is State.EDITED]
         n = len(problems)
@@ -123,14 +151,21 @@ def fix_text(
     source: str,
     quiet: bool,
     color: bool,
+    warnings: Sequence[Advice] = (),
+    strict: bool = False,
 ) -> str:
-    wrote = {s.path for s in written}
+    wrote = {s.path: s for s in written}
     out = []
     for status in statuses:
         if status.path in wrote:
             verb = "created" if status.old is None else "updated"
             if status.state is State.EDITED:
                 verb = "overwritten (hand edits replaced, --force)"
+            done = wrote[status.path]
+            if done.link is not None:
+                verb += f" (symlink to {done.link})"
+            elif status.link is not None:
+                verb += f" as a copy: {done.message}"
             out.append(f"{status.path}: {_paint(verb, _GREEN, color)}\n")
         elif status.state is State.EDITED:
             label = _paint(f"edited by hand, left unchanged: {status.message}", _YELLOW, color)
@@ -142,9 +177,12 @@ def fix_text(
             out.append(_paint(status.message, _RED, color) + "\n")
         elif not quiet:
             out.append(f"{status.path}: {_paint('ok', _GREEN, color)}\n")
+    out.extend(warning_lines(warnings, color))
     if written:
         n = len(written)
         out.append(f"airules: wrote {n} file{'s' if n != 1 else ''} from {source}\n")
+    else:
+        out.extend(_strict_line(warnings, strict))
     return "".join(out)
 
 
@@ -156,6 +194,7 @@ def json_report(
     source: str,
     config: str | None,
     exit_code: int,
+    warnings: Sequence[Advice] = (),
 ) -> str:
     wrote = {s.path for s in written}
     doc = {
@@ -174,5 +213,73 @@ def json_report(
             }
             for s in statuses
         ],
+        "warnings": [
+            {"kind": w.kind, "path": w.path, "line": w.line, "message": w.message} for w in warnings
+        ],
     }
     return json.dumps(doc, indent=2) + "\n"
+
+
+def _front_matter_summary(editor: Editor) -> str:
+    return ", ".join(line.strip() for line in editor.front_matter.splitlines())
+
+
+def _features(editor: Editor) -> list[str]:
+    out = []
+    if editor.imports:
+        out.append("@imports")
+    if editor.nested:
+        out.append("nested")
+    if editor.limit is not None:
+        out.append(f"max {editor.limit.size:,} {editor.limit.unit}")
+    return out
+
+
+def successor(editor: Editor) -> str:
+    return f"`{editor.successor}`" if editor.successor in EDITORS else editor.successor
+
+
+def _status(editor: Editor, *, long: bool) -> str:
+    if editor.status == "current":
+        return "current"
+    since = f" since {editor.since}" if editor.since else ""
+    if not long:
+        return f"{editor.status}{since} -> {editor.successor}"
+    note = f" ({editor.note})" if editor.note else ""
+    return f"{editor.status}{since}: use {successor(editor)}{note}"
+
+
+def editors_table(editors: Sequence[Editor] = tuple(EDITORS.values())) -> str:
+    """The registry as aligned columns, for `airules-check --list`."""
+    header = ("ID", "EDITOR", "FILE", "KIND", "APPLIED BY", "FEATURES", "STATUS")
+    rows = [header] + [
+        (
+            e.id,
+            e.name,
+            e.path,
+            "shared" if e.shared else "owned",
+            _front_matter_summary(e) or "-",
+            ", ".join(_features(e)) or "-",
+            _status(e, long=False),
+        )
+        for e in editors
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
+    lines = ["  ".join([*(row[i].ljust(w) for i, w in enumerate(widths)), row[-1]]) for row in rows]
+    return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+def editors_markdown(editors: Sequence[Editor] = tuple(EDITORS.values())) -> str:
+    """The registry as the README's Markdown table."""
+    lines = [
+        "| id | editor | file | kind | front matter | features | status |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for e in editors:
+        front = f"`{_front_matter_summary(e)}`" if e.front_matter else ""
+        lines.append(
+            f"| `{e.id}` | [{e.name}]({e.docs}) | `{e.path}` | "
+            f"{'shared' if e.shared else 'owned'} | {front} | {', '.join(_features(e))} | "
+            f"{_status(e, long=True)} |"
+        )
+    return "\n".join(lines) + "\n"

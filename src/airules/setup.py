@@ -121,6 +121,20 @@ class _Staged:
     def write(self, path: str, data: bytes) -> None:
         self.files[path] = data
 
+    def readlink(self, path: str) -> str | None:
+        return None if path in self.files else self.base.readlink(path)
+
+    def symlink(self, path: str, target: str) -> bool:
+        return False
+
+    def find_files(self, name: str) -> list[str]:
+        staged = [p for p in self.files if p.rsplit("/", 1)[-1] == name]
+        return sorted({*self.base.find_files(name), *staged})
+
+    def list_dir(self, folder: str) -> list[str]:
+        staged = [p for p in self.files if p.startswith(folder + "/")]
+        return sorted({*self.base.list_dir(folder), *staged})
+
 
 def set_up(
     tree: LocalTree, editors: Sequence[str], config_path: str | None, *, required: bool

@@ -4,6 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+STATUSES = ("current", "legacy", "deprecated")
+
+
+@dataclass(frozen=True)
+class Limit:
+    """The most of a file an editor reads; anything past it is dropped without a word."""
+
+    size: int
+    # "bytes" or "characters".
+    unit: str
+    # Who stops reading, and of what: "<size> <unit> {reader} reads {what}".
+    reader: str
+    what: str
+    # Codex adds up the AGENTS.md files from the root down to the working folder.
+    cumulative: bool = False
+
 
 @dataclass(frozen=True)
 class Editor:
@@ -17,8 +33,46 @@ class Editor:
     # YAML front matter (without the --- lines) that makes the editor always apply the file.
     front_matter: str = ""
     docs: str = ""
+    # "current"; "legacy" (still read, but `successor` is preferred now); or "deprecated"
+    # (on its way out since `since`: move to `successor`).
     status: str = "current"
+    since: str = ""
+    # A registry id where there is one, else the name of what replaces it.
+    successor: str = ""
+    # Why, in a few words.
+    note: str = ""
+    # Follows `@path` imports, so `mode: import` can point it at the source.
+    imports: bool = False
+    # Also reads its file in sub-folders, so `nested: true` gives each package a copy.
+    nested: bool = False
+    limit: Limit | None = None
 
+
+# Zed reads only the first of these that exists at the top of a worktree.
+# https://zed.dev/docs/ai/rules
+ZED_FIRST_MATCH = (
+    ".rules",
+    ".cursorrules",
+    ".windsurfrules",
+    ".clinerules",
+    ".github/copilot-instructions.md",
+    "AGENT.md",
+    "AGENTS.md",
+    "CLAUDE.md",
+    "GEMINI.md",
+)
+
+# https://developers.openai.com/codex/guides/agents-md
+_CODEX_LIMIT = Limit(
+    32 * 1024,
+    "bytes",
+    "Codex",
+    "of the AGENTS.md files from the root down (project_doc_max_bytes)",
+    cumulative=True,
+)
+# Older Windsurf docs said 6,000; the current Windsurf and Devin docs say 12,000.
+_WINDSURF_LIMIT = Limit(12_000, "characters", "Windsurf", "of one rule file")
+_DEVIN_LIMIT = Limit(12_000, "characters", "Devin Desktop", "of one rule file")
 
 EDITORS: dict[str, Editor] = {
     e.id: e
@@ -29,6 +83,32 @@ EDITORS: dict[str, Editor] = {
             path="AGENTS.md",
             shared=True,
             docs="https://agents.md",
+            nested=True,
+            limit=_CODEX_LIMIT,
+        ),
+        Editor(
+            id="aider",
+            name="Aider",
+            path="CONVENTIONS.md",
+            shared=True,
+            # Aider reads it only when .aider.conf.yml lists it under `read:`.
+            docs="https://aider.chat/docs/usage/conventions.html",
+        ),
+        Editor(
+            id="amazonq",
+            name="Amazon Q Developer",
+            path=".amazonq/rules/ai-rules.md",
+            shared=False,
+            docs="https://docs.aws.amazon.com/amazonq/latest/qdeveloper-ug/context-project-rules.html",
+        ),
+        Editor(
+            id="augment",
+            name="Augment / Auggie",
+            path=".augment/rules/ai-rules.md",
+            shared=False,
+            # Workspace rules without a type are manual: attached only when picked by hand.
+            front_matter="type: always_apply\n",
+            docs="https://docs.augmentcode.com/cli/rules",
         ),
         Editor(
             id="claude",
@@ -36,6 +116,29 @@ EDITORS: dict[str, Editor] = {
             path="CLAUDE.md",
             shared=True,
             docs="https://code.claude.com/docs/en/memory",
+            imports=True,
+            nested=True,
+        ),
+        Editor(
+            id="cline",
+            name="Cline",
+            path=".clinerules/ai-rules.md",
+            shared=False,
+            # A rule without `paths:` front matter applies everywhere.
+            docs="https://docs.cline.bot/customization/cline-rules",
+        ),
+        Editor(
+            id="continue",
+            name="Continue",
+            path=".continue/rules/ai-rules.md",
+            shared=False,
+            # Continue requires `name`; alwaysApply keeps it out of glob matching.
+            front_matter="name: Project rules\nalwaysApply: true\n",
+            docs="https://docs.continue.dev/customize/deep-dives/rules",
+            status="deprecated",
+            since="2026-06",
+            successor="cursor",
+            note="the project joined Cursor and its repository is read-only",
         ),
         Editor(
             id="copilot",
@@ -45,6 +148,21 @@ EDITORS: dict[str, Editor] = {
             docs="https://docs.github.com/en/copilot/how-tos/configure-custom-instructions/add-repository-instructions",
         ),
         Editor(
+            id="copilot-path",
+            name="GitHub Copilot (path-specific)",
+            path=".github/instructions/ai-rules.instructions.md",
+            shared=False,
+            front_matter='applyTo: "**"\n',
+            docs="https://docs.github.com/en/copilot/how-tos/configure-custom-instructions/add-repository-instructions",
+        ),
+        Editor(
+            id="crush",
+            name="Crush",
+            path="CRUSH.md",
+            shared=True,
+            docs="https://github.com/charmbracelet/crush",
+        ),
+        Editor(
             id="cursor",
             name="Cursor",
             path=".cursor/rules/ai-rules.mdc",
@@ -52,6 +170,118 @@ EDITORS: dict[str, Editor] = {
             # Without alwaysApply Cursor treats the rule as manual and never applies it.
             front_matter="description: Project rules from ai-rules.md\nalwaysApply: true\n",
             docs="https://cursor.com/docs/context/rules",
+            nested=True,
+        ),
+        Editor(
+            id="devin",
+            name="Devin Desktop (formerly Windsurf)",
+            path=".devin/rules/ai-rules.md",
+            shared=False,
+            front_matter="trigger: always_on\n",
+            docs="https://docs.devin.ai/desktop/cascade/memories",
+            nested=True,
+            limit=_DEVIN_LIMIT,
+        ),
+        Editor(
+            id="firebase",
+            name="Firebase Studio",
+            path=".idx/airules.md",
+            shared=False,
+            docs="https://firebase.google.com/docs/studio",
+        ),
+        Editor(
+            id="gemini",
+            name="Gemini CLI",
+            path="GEMINI.md",
+            shared=True,
+            docs="https://geminicli.com/docs/cli/gemini-md",
+            status="legacy",
+            successor="Antigravity CLI",
+            note="Antigravity CLI succeeds Gemini CLI and reads AGENTS.md first (`agents`)",
+            imports=True,
+            nested=True,
+        ),
+        Editor(
+            id="goose",
+            name="Goose",
+            path=".goosehints",
+            shared=True,
+            docs="https://block.github.io/goose/docs/guides/using-goosehints",
+        ),
+        Editor(
+            id="jetbrains",
+            name="JetBrains AI Assistant",
+            path=".aiassistant/rules/ai-rules.md",
+            shared=False,
+            docs="https://www.jetbrains.com/help/ai-assistant/configure-project-rules.html",
+        ),
+        Editor(
+            id="junie",
+            name="JetBrains Junie",
+            path=".junie/AGENTS.md",
+            shared=False,
+            docs="https://junie.jetbrains.com/docs/guidelines-and-memory.html",
+        ),
+        Editor(
+            id="kilo",
+            name="Kilo Code",
+            path=".kilocode/rules/ai-rules.md",
+            shared=False,
+            docs="https://kilo.ai/docs/customize/custom-rules",
+            status="legacy",
+            successor="agents",
+            note="Kilo Code 7 loads the root AGENTS.md",
+        ),
+        Editor(
+            id="kiro",
+            name="Kiro",
+            path=".kiro/steering/ai-rules.md",
+            shared=False,
+            front_matter="inclusion: always\n",
+            docs="https://kiro.dev/docs/steering/",
+        ),
+        Editor(
+            id="openhands",
+            name="OpenHands",
+            path=".openhands/microagents/repo.md",
+            shared=False,
+            docs="https://docs.all-hands.dev/usage/prompting/microagents-repo",
+        ),
+        Editor(
+            id="qwen",
+            name="Qwen Code",
+            path="QWEN.md",
+            shared=True,
+            docs="https://qwenlm.github.io/qwen-code-docs/",
+            imports=True,
+        ),
+        Editor(
+            id="roo",
+            name="Roo Code",
+            path=".roo/rules/ai-rules.md",
+            shared=False,
+            docs="https://docs.roocode.com/features/custom-instructions",
+            status="deprecated",
+            since="2026-05",
+            successor="Zoo Code",
+            note="Roo Code reached end of life; Zoo Code reads the same .roo/rules/ folder",
+        ),
+        Editor(
+            id="trae",
+            name="Trae",
+            path=".trae/rules/project_rules.md",
+            shared=False,
+            docs="https://docs.trae.ai/ide/rules-for-ai",
+        ),
+        Editor(
+            id="warp",
+            name="Warp",
+            path="WARP.md",
+            shared=True,
+            docs="https://docs.warp.dev/knowledge-and-collaboration/rules",
+            status="legacy",
+            successor="agents",
+            note="Warp now reads AGENTS.md first",
         ),
         Editor(
             id="windsurf",
@@ -60,6 +290,19 @@ EDITORS: dict[str, Editor] = {
             shared=False,
             front_matter="trigger: always_on\n",
             docs="https://docs.windsurf.com/windsurf/cascade/memories",
+            status="legacy",
+            since="2026-06-02",
+            successor="devin",
+            note="Windsurf was renamed Devin Desktop, which prefers .devin/rules/",
+            nested=True,
+            limit=_WINDSURF_LIMIT,
+        ),
+        Editor(
+            id="zed",
+            name="Zed",
+            path=".rules",
+            shared=True,
+            docs="https://zed.dev/docs/ai/rules",
         ),
     )
 }

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import posixpath
 import stat
 import tempfile
 from pathlib import Path
@@ -14,6 +16,11 @@ from airules.errors import FatalError
 # No editor reads rules files anywhere near this size; refusing keeps memory bounded.
 MAX_FILE_BYTES = 1024 * 1024
 TMP_SUFFIX = ".airules-tmp"
+# A rules folder holds a handful of files; stop listing long before a mistake gets costly.
+MAX_LISTED_FILES = 1000
+# What os.symlink raises where the system or file system has no symlinks for us (Windows
+# without the privilege reports EPERM/winerror 1314; FAT and some network shares ENOTSUP).
+_NO_SYMLINK_ERRNOS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS}
 
 
 class Tree(Protocol):
@@ -23,6 +30,32 @@ class Tree(Protocol):
         """The file's bytes, or None when it does not exist."""
 
     def write(self, path: str, data: bytes) -> None: ...
+
+    def readlink(self, path: str) -> str | None:
+        """The link text when `path` is a symlink, else None (always None without symlinks)."""
+
+    def symlink(self, path: str, target: str) -> bool:
+        """Make `path` a symlink to `target` (relative to its folder), replacing what is there.
+
+        False, with nothing changed, when this tree cannot hold symlinks; the engine then
+        writes a copy instead.
+        """
+
+    def find_files(self, name: str) -> list[str]:
+        """Every file called `name` in the repository (tracked or not ignored), sorted."""
+
+    def list_dir(self, folder: str) -> list[str]:
+        """The files below `folder`, as root-relative paths; [] when there is no such folder."""
+
+
+class NoSymlinks:
+    """For trees that cannot hold symlinks: `mode: symlink` targets are then plain copies."""
+
+    def readlink(self, path: str) -> str | None:
+        return None
+
+    def symlink(self, path: str, target: str) -> bool:
+        return False
 
 
 def find_root(start: Path) -> Path:
@@ -47,6 +80,7 @@ def umask() -> int:
 class LocalTree:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
+        self._symlinks: bool | None = None
 
     def _real(self, path: str) -> Path:
         real = Path(os.path.realpath(self.root / path))
@@ -94,6 +128,112 @@ class LocalTree:
             raise FatalError(
                 f"{path}: cannot be written ({e.strerror}); the file on disk is unchanged"
             ) from None
+
+    def readlink(self, path: str) -> str | None:
+        folder = self._real(posixpath.dirname(path) or ".")
+        try:
+            return os.readlink(folder / posixpath.basename(path))
+        except (OSError, ValueError):
+            return None
+
+    def _git_allows_symlinks(self) -> bool:
+        # A checkout with core.symlinks=false (Git for Windows' default) turns links into
+        # plain files holding the link text, so a copy serves its editors better.
+        if self._symlinks is None:
+            import subprocess
+
+            try:
+                result = subprocess.run(
+                    ["git", "config", "--bool", "core.symlinks"],
+                    cwd=self.root,
+                    capture_output=True,
+                    text=True,
+                )
+                self._symlinks = result.stdout.strip() != "false"
+            except OSError:
+                self._symlinks = True
+        return self._symlinks
+
+    def symlink(self, path: str, target: str) -> bool:
+        # The link must land inside the root, like every read and write.
+        self._real(posixpath.normpath(posixpath.join(posixpath.dirname(path), target)))
+        if not self._git_allows_symlinks():
+            return False
+        # The folder is confined to the root; the name itself may be a link to replace.
+        folder = self._real(posixpath.dirname(path) or ".")
+        name = posixpath.basename(path)
+        tmp = folder / f".{name}.{os.getpid()}{TMP_SUFFIX}"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp.unlink(missing_ok=True)
+            try:
+                os.symlink(target, tmp)
+            except OSError as e:
+                if e.errno in _NO_SYMLINK_ERRNOS or getattr(e, "winerror", None) == 1314:
+                    return False
+                raise
+            try:
+                os.replace(tmp, folder / name)
+            except BaseException:
+                tmp.unlink(missing_ok=True)
+                raise
+        except OSError as e:
+            raise FatalError(
+                f"{path}: cannot be made a symlink ({e.strerror}); the file on disk is unchanged"
+            ) from None
+        return True
+
+    def find_files(self, name: str) -> list[str]:
+        import subprocess
+
+        # Glob magic characters in the name must match themselves.
+        escaped = "".join(f"\\{c}" if c in "*?[]\\" else c for c in name)
+        try:
+            result = subprocess.run(
+                [
+                    "git",
+                    "ls-files",
+                    "-z",
+                    "--cached",
+                    "--others",
+                    "--exclude-standard",
+                    "--",
+                    f":(glob)**/{escaped}",
+                ],
+                cwd=self.root,
+                capture_output=True,
+            )
+        except OSError as e:
+            raise FatalError(
+                f"{self.root}: finding every {name} needs git, which could not run "
+                f"({e.strerror}); install git or remove `nested: true`"
+            ) from None
+        if result.returncode != 0:
+            problem = result.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise FatalError(
+                f"{self.root}: `nested: true` finds every {name} with `git ls-files`, which "
+                f"failed here ({problem[0] if problem else 'no message'}); run airules-check "
+                "inside a git repository or remove `nested: true`"
+            )
+        found = result.stdout.decode("utf-8", "surrogateescape").split("\0")
+        return sorted({p for p in found if p})
+
+    def list_dir(self, folder: str) -> list[str]:
+        real = self._real(folder)
+        if not real.is_dir():
+            return []
+        out: list[str] = []
+        for dirpath, dirnames, filenames in os.walk(real):
+            dirnames.sort()
+            rel = Path(dirpath).relative_to(real).as_posix()
+            prefix = folder if rel == "." else f"{folder}/{rel}"
+            for filename in sorted(filenames):
+                if filename.endswith(TMP_SUFFIX):
+                    continue
+                out.append(f"{prefix}/{filename}")
+                if len(out) >= MAX_LISTED_FILES:
+                    return out
+        return out
 
 
 def write_atomic(real: Path, data: bytes, mode: int | None = None) -> None:
