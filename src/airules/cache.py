@@ -27,6 +27,8 @@ except ImportError:  # pragma: no cover - CPython always has it, other interpret
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from airules.tree import Tree
+
 from airules import __version__
 
 FORMAT = 1
@@ -36,8 +38,8 @@ FILE_NAME = "airules-cache"
 # Set AIRULES_CACHE=0 to always do a full run (for debugging, or benchmarking the full run).
 DISABLE_VAR = "AIRULES_CACHE"
 
-# One observation: (kind, name, value). Kinds: "f" a file read through the tree, "c" the
-# output of a command the run used (e.g. `git ls-files`).
+# One observation: (kind, name, value). Kinds: "f" a file (its link and bytes), "n" the
+# files with a given name (nested rules), "d" the files below a folder.
 Input = tuple[str, str, Any]
 
 
@@ -117,21 +119,22 @@ def observe_file_data(root: str, path: str, data: bytes | None) -> Any:
     return (link, digest(data))
 
 
-def observe_command(root: str, argv: Sequence[str]) -> Any:
-    import subprocess
-
-    try:
-        result = subprocess.run(list(argv), cwd=root, capture_output=True, check=False)
-    except OSError:
-        return None
-    return (result.returncode, digest(result.stdout))
-
-
 def _observe(root: str, kind: str, name: str) -> Any:
     if kind == "f":
         return observe_file(root, name)
-    if kind == "c":
-        return observe_command(root, name.split("\0"))
+    if kind in ("n", "d"):
+        # Listings (nested rules, rules folders) ask the tree again; it is rare enough that
+        # importing the tree here does not matter.
+        from pathlib import Path
+
+        from airules.errors import FatalError
+        from airules.tree import LocalTree
+
+        tree = LocalTree(Path(root))
+        try:
+            return tuple(tree.find_files(name) if kind == "n" else tree.list_dir(name))
+        except FatalError:
+            return object()
     return object()  # an unknown kind never matches
 
 
@@ -195,3 +198,38 @@ def store(argv: Sequence[str], root: str, inputs: Sequence[Input], out: str, err
 
         with contextlib.suppress(OSError):
             os.unlink(f"{path}.{os.getpid()}.tmp")
+
+
+class Recorder:
+    """A tree that notes what each read saw, so that a clean run can be stored."""
+
+    def __init__(self, tree: Tree, root: str) -> None:
+        self.tree = tree
+        self.root = root
+        self.inputs: list[Input] = []
+
+    def read(self, path: str) -> bytes | None:
+        data = self.tree.read(path)
+        self.inputs.append(("f", path, observe_file_data(self.root, path, data)))
+        return data
+
+    def write(self, path: str, data: bytes) -> None:
+        self.tree.write(path, data)
+
+    def readlink(self, path: str) -> str | None:
+        link = self.tree.readlink(path)
+        self.inputs.append(("f", path, observe_file(self.root, path)))
+        return link
+
+    def symlink(self, path: str, target: str) -> bool:
+        return self.tree.symlink(path, target)
+
+    def find_files(self, name: str) -> list[str]:
+        found = self.tree.find_files(name)
+        self.inputs.append(("n", name, tuple(found)))
+        return found
+
+    def list_dir(self, folder: str) -> list[str]:
+        found = self.tree.list_dir(folder)
+        self.inputs.append(("d", folder, tuple(found)))
+        return found

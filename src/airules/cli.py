@@ -1,24 +1,31 @@
-"""`airules-check`: parse the command line, run the engine, print, and choose the exit code."""
+"""`airules-check`: parse the command line, run the engine, print, and choose the exit code.
+
+Only `os`, `sys` and the cache are imported up front: a clean run whose inputs have not changed
+is answered from the cache before argparse, PyYAML or the engine are imported at all.
+"""
 
 from __future__ import annotations
 
-import argparse
-import dataclasses
 import os
 import sys
-from collections.abc import Sequence
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from airules import __version__
-from airules.config import Config, check_relpath, from_editor_ids
-from airules.engine import State, advise, apply, expand, load_config, plan
+from airules import __version__, cache
 from airules.errors import FatalError
-from airules.report import check_text, editors_table, fix_text, json_report
-from airules.targets import EDITORS
-from airules.tree import LocalTree, find_root
+
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
+    from pathlib import Path
+
+    from airules.config import Config
 
 
 def _parser() -> argparse.ArgumentParser:
+    import argparse
+
+    from airules.targets import EDITORS
+
     parser = argparse.ArgumentParser(
         prog="airules-check",
         description="Check (or with --fix, write) every editor's rules file against ai-rules.md.",
@@ -74,6 +81,10 @@ def _use_color(choice: str) -> bool:
 
 
 def _select(config: Config | None, editors: Sequence[str]) -> Config:
+    import dataclasses
+
+    from airules.config import from_editor_ids
+
     if config is None:
         if not editors:
             raise FatalError(
@@ -96,6 +107,10 @@ def _select(config: Config | None, editors: Sequence[str]) -> Config:
 
 
 def _config_relpath(config: str, root: Path) -> str:
+    from pathlib import Path
+
+    from airules.config import check_relpath
+
     full = Path(config).resolve()
     try:
         return check_relpath(full.relative_to(root).as_posix())
@@ -116,9 +131,16 @@ def run(
     fmt: str,
     color: bool,
     strict: bool = False,
+    argv: Sequence[str] | None = None,
 ) -> int:
+    from airules.engine import State, advise, apply, expand, load_config, plan
+    from airules.report import check_text, fix_text, json_report
+    from airules.tree import LocalTree, find_root
+
     root = find_root(start)
-    tree = LocalTree(root)
+    # The recorder notes what every read saw, so an identical clean run can be replayed.
+    local = LocalTree(root)
+    tree = cache.Recorder(local, str(root))
     rel_config = _config_relpath(config_path, root) if config_path else None
     config = None if init else load_config(tree, rel_config)
     created = None
@@ -126,7 +148,7 @@ def run(
         # First-time setup, and the picker it may show, load only when there is no config.
         from airules.setup import set_up
 
-        config = created = set_up(tree, editors, rel_config, required=init)
+        config = created = set_up(local, editors, rel_config, required=init)
     fix = fix or init
     config = _select(config, editors)
     targets = expand(tree, config)
@@ -144,56 +166,62 @@ def run(
         code = int(any(s.needs_fix for s in statuses))
     # A target that cannot be read is a usage error like a bad config: one line each, on
     # stderr, and nothing written.
-    for status in errors:
-        print(f"airules: {status.message}", file=sys.stderr)
+    err = "".join(f"airules: {status.message}\n" for status in errors)
     if strict and warnings:
         code = max(code, 1)
+    out = ""
     if fmt == "json":
-        sys.stdout.write(
-            json_report(
-                statuses,
-                written,
-                mode="fix" if fix else "check",
-                source=config.source,
-                config=config.path,
-                exit_code=code,
-                warnings=warnings,
-            )
+        out = json_report(
+            statuses,
+            written,
+            mode="fix" if fix else "check",
+            source=config.source,
+            config=config.path,
+            exit_code=code,
+            warnings=warnings,
         )
     elif errors:
         pass
     elif fix:
-        sys.stdout.write(
-            fix_text(
-                statuses,
-                written,
-                source=config.source,
-                quiet=quiet,
-                color=color,
-                warnings=warnings,
-                strict=strict,
-            )
+        out = fix_text(
+            statuses,
+            written,
+            source=config.source,
+            quiet=quiet,
+            color=color,
+            warnings=warnings,
+            strict=strict,
         )
     else:
-        sys.stdout.write(
-            check_text(
-                statuses,
-                source=config.source,
-                quiet=quiet,
-                full_diff=full_diff,
-                color=color,
-                warnings=warnings,
-                strict=strict,
-            )
+        out = check_text(
+            statuses,
+            source=config.source,
+            quiet=quiet,
+            full_diff=full_diff,
+            color=color,
+            warnings=warnings,
+            strict=strict,
         )
+    sys.stdout.write(out)
+    sys.stdout.flush()
+    sys.stderr.write(err)
+    if code == 0 and created is None and argv is not None:
+        cache.store(argv, str(root), tree.inputs, out, err)
     return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if cache.replay(args_list):
+        return 0
+    args = _parser().parse_args(args_list)
     if args.list:
+        from airules.report import editors_table
+
         sys.stdout.write(editors_table())
         return 0
+    from pathlib import Path
+
     try:
         if args.install_hook:
             if args.fix or args.config or args.editors:
@@ -214,6 +242,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             fmt=args.format,
             color=_use_color(args.color),
             strict=args.strict,
+            argv=args_list,
         )
     except FatalError as e:
         sys.stdout.flush()
