@@ -32,7 +32,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--diff", action="store_true", help="show whole diffs, not the first lines")
     parser.add_argument("-q", "--quiet", action="store_true", help="print only problems")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--format",
+        choices=("text", "json", "github"),
+        default="text",
+        help="github: the text report plus annotations and a job summary for GitHub Actions",
+    )
     parser.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     editors = parser.add_argument_group(
@@ -122,16 +127,20 @@ def run(
                 exit_code=code,
             )
         )
-    elif fix and not errors:
-        sys.stdout.write(
-            fix_text(statuses, written, source=config.source, quiet=quiet, color=color)
-        )
     else:
-        sys.stdout.write(
-            check_text(
+        if fix and not errors:
+            text = fix_text(statuses, written, source=config.source, quiet=quiet, color=color)
+        else:
+            text = check_text(
                 statuses, source=config.source, quiet=quiet, full_diff=full_diff, color=color
             )
-        )
+        if fmt == "github":
+            from airules.actions import publish_check
+
+            text = publish_check(
+                statuses, text, source=config.source, environ=os.environ, written=written
+            )
+        sys.stdout.write(text)
     return code
 
 
@@ -150,6 +159,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             color=_use_color(args.color),
         )
     except FatalError as e:
+        if args.format == "github":
+            from airules.actions import error_annotation
+
+            sys.stdout.write(error_annotation(str(e)))
         sys.stdout.flush()
         print(f"airules: {e}", file=sys.stderr)
         return 2
