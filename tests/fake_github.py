@@ -42,6 +42,8 @@ class Failure:
     body: Any
     headers: dict[str, str]
     times: int
+    # Answer so only after doing the request: a success the client never hears about.
+    after: bool = False
 
 
 @dataclass
@@ -162,6 +164,24 @@ class FakeGitHub:
     def pulls(self, full_name: str, state: str = "all") -> list[dict[str, Any]]:
         return [p for p in self.repos[full_name].pulls if state in ("all", p["state"])]
 
+    def open_pull(self, full_name: str, head: str, base: str, title: str) -> int:
+        """A pull request someone else opened."""
+        repo = self.repos[full_name]
+        number = len(repo.pulls) + 1
+        repo.pulls.append(
+            {
+                "number": number,
+                "state": "open",
+                "title": title,
+                "body": "",
+                "head": head,
+                "base": base,
+                "labels": [],
+                "comments": [],
+            }
+        )
+        return number
+
     def fail(
         self,
         method: str,
@@ -173,12 +193,15 @@ class FakeGitHub:
         times: int = 1,
         errors: list[Any] | None = None,
         body: Any = None,
+        after: bool = False,
     ) -> None:
         """The next `times` requests matching `method` and the `path` regex get this answer
         instead of the real one (an error document unless `body` is given)."""
         if body is None:
             body = HttpError(status, message, errors).body
-        self.failures.append(Failure(method, re.compile(path), status, body, headers or {}, times))
+        self.failures.append(
+            Failure(method, re.compile(path), status, body, headers or {}, times, after)
+        )
 
     def snapshot(self) -> dict[str, Any]:
         with self.lock:
@@ -324,14 +347,24 @@ class _Handler(BaseHTTPRequestHandler):
                 if not path.startswith(fake.prefix + "/"):
                     raise HttpError(404, "Not Found")
                 path = path[len(fake.prefix) :]
-                for failure in fake.failures:
-                    if failure.times and failure.method == method and failure.path.search(path):
-                        failure.times -= 1
+                failure = next(
+                    (
+                        f
+                        for f in fake.failures
+                        if f.times and f.method == method and f.path.search(path)
+                    ),
+                    None,
+                )
+                if failure is not None:
+                    failure.times -= 1
+                    if not failure.after:
                         self.reply(failure.status, failure.body, failure.headers)
                         return
                 self.authenticate(method)
                 body = json.loads(raw) if raw else {}
                 status, data = Api(fake, query, body).route(method, path)
+                if failure is not None:
+                    status, data = failure.status, failure.body
             except HttpError as e:
                 status, data = e.status, e.body
             except Exception as e:  # a bug in the fake: fail the test, not the connection

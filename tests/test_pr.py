@@ -115,6 +115,8 @@ def test_drift_opens_one_pull_request_with_what_the_local_fix_writes(fake, capsy
 
 def test_second_run_with_new_drift_updates_the_same_pull_request(fake, capsys, tmp_path):
     seed(fake)
+    fake.push(REPO, "feature", {"app.py": "x = 1\n"})
+    fake.open_pull(REPO, "feature", "main", "Someone else's work")
     run(capsys)
     first_tip = fake.repos[REPO].refs[f"heads/{BRANCH}"]
     new_rules = "# Rules\n\n- Write tests first.\n- Name things well.\n"
@@ -125,10 +127,12 @@ def test_second_run_with_new_drift_updates_the_same_pull_request(fake, capsys, t
 
     assert code == 0
     assert "operation: updated" in out
-    assert len(fake.pulls(REPO)) == 1
+    assert "pull request: #2 " in out
+    others, ours = fake.pulls(REPO)
+    assert (others["title"], others["body"]) == ("Someone else's work", "")
     assert fake.repos[REPO].refs[f"heads/{BRANCH}"] != first_tip
     assert b"- Name things well." in fake.files(REPO, BRANCH)["CLAUDE.md"]
-    assert "Name things well." in fake.pulls(REPO)[0]["body"]
+    assert "Name things well." in ours["body"]
     assert outputs(tmp_path)["operation"] == "updated"
 
 
@@ -331,6 +335,22 @@ def test_pull_request_opened_meanwhile_is_reused_not_duplicated(fake, capsys):
     assert "operation: updated" in out
     assert len(fake.pulls(REPO)) == 1
     assert "Changed." in fake.pulls(REPO)[0]["body"]
+
+
+def test_writes_that_worked_but_answered_5xx_are_not_repeated(fake, capsys, tmp_path):
+    seed(fake)
+    # GitHub did the work, then the answer was lost: the retry meets "already exists".
+    fake.fail("POST", r"/git/refs$", 502, "Bad Gateway", after=True)
+    fake.fail("POST", r"/pulls$", 502, "Bad Gateway", after=True)
+
+    code, out, _ = run(capsys)
+
+    assert code == 0
+    assert "operation: created" in out
+    assert len(fake.pulls(REPO)) == 1
+    assert fake.requests.count(("POST", "/repos/acme/widgets/git/refs")) == 2
+    assert f"heads/{BRANCH}" in fake.repos[REPO].refs
+    assert outputs(tmp_path)["pull-request-number"] == "1"
 
 
 def test_pr_body_cannot_ping_people_or_close_issues(fake, capsys):

@@ -422,14 +422,22 @@ class Remote:
         return commit.sha
 
     def move_branch(self, name: str, sha: str, current: Branch | None) -> None:
-        if current is None:
-            self.api.call(
-                f"creating branch {name}",
-                lambda: self.repo.create_git_ref(f"refs/heads/{name}", sha),
-            )
-        else:
-            # The branch is airules's own; whatever is on it is rebuilt from the base.
-            self.api.call(f"updating branch {name}", lambda: current.ref.edit(sha, force=True))
+        from github import GithubException
+
+        def move() -> None:
+            if current is not None:
+                # The branch is airules's own; whatever is on it is rebuilt from the base.
+                current.ref.edit(sha, force=True)
+                return
+            try:
+                self.repo.create_git_ref(f"refs/heads/{name}", sha)
+            except GithubException as e:
+                # Created since it was read, or by a retried request that had in fact worked.
+                if e.status != 422 or "already exists" not in _said(e):
+                    raise
+                self.repo.get_git_ref(f"heads/{name}").edit(sha, force=True)
+
+        self.api.call(f"{'updating' if current else 'creating'} branch {name}", move)
 
     def open_pull(self, branch: str, base: str) -> Pull | None:
         # Without the OWNER: prefix GitHub ignores the head filter and lists every pull request.
@@ -442,15 +450,19 @@ class Remote:
         return _pull(pulls[0]) if pulls else None
 
     def create_pull(self, *, base: str, branch: str, title: str, body: str) -> tuple[Pull, bool]:
-        """The new pull request, or the open one GitHub says exists (then False)."""
+        """The new pull request and True, or the open one GitHub says exists and False."""
         from github import GithubException
 
+        attempts = 0
+
         def create() -> Pull | None:
+            nonlocal attempts
+            attempts += 1
             try:
                 return _pull(self.repo.create_pull(base=base, head=branch, title=title, body=body))
             except GithubException as e:
-                # A pull request opened since we listed them, or a retried request that had
-                # in fact succeeded: use that one, never a duplicate.
+                # A pull request opened since they were listed, or by a retried request that
+                # had in fact worked: use that one, never a duplicate.
                 if e.status == 422 and "already exists" in _said(e):
                     return None
                 raise
@@ -458,13 +470,13 @@ class Remote:
         pull = self.api.call("creating the pull request", create)
         if pull is not None:
             return pull, True
-        pull = self.open_pull(branch, base)
-        if pull is None:
+        found = self.open_pull(branch, base)
+        if found is None:
             raise ApiError(
                 f"GitHub says a pull request from {branch} into {base} already exists, but "
                 "lists none open; run again"
             )
-        return pull, False
+        return found, attempts > 1
 
     def edit_pull(self, pull: Pull, *, title: str | None, body: str) -> None:
         if title is None:
