@@ -372,6 +372,17 @@ def test_pr_body_cannot_ping_people_or_close_issues(fake, capsys):
     assert "<img" not in body.split("`````diff")[0]
 
 
+def test_long_diff_is_cut_to_keep_the_body_under_githubs_limit(fake, capsys):
+    rules = "".join(f"- rule {i}: {'x' * 150}\n" for i in range(2000))
+    seed(fake, rules=rules, config="targets: [claude, cursor, windsurf, agents, copilot]\n")
+    code, _, _ = run(capsys)
+    assert code == 0
+    body = fake.pulls(REPO)[0]["body"]
+    assert len(body) < 65_536
+    assert "more diff lines; see the Files changed tab" in body
+    assert "| `CLAUDE.md` | missing: added | +2002 -0 |" in body
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
@@ -647,6 +658,7 @@ def test_config_errors_in_the_repository_exit_2(fake, capsys, files, fragment):
     code, out, err = run(capsys)
     assert code == 2
     assert fragment in out + err
+    assert "operation:" not in out
     assert fake.writes() == []
     assert fake.pulls(REPO) == []
 

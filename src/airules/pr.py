@@ -217,6 +217,8 @@ def _report(outcome: Outcome, *, repo: str, branch: str, dry_run: bool) -> str:
             label += f", left unchanged: {status.message}; move the edit into {outcome.source}, "
             label += "or rerun with --force to overwrite it"
         out.append(f"{status.path}: {label}\n")
+    if any(s.state is State.ERROR for s in outcome.statuses):
+        return "".join(out)
     dry = " (dry run: what would be done; nothing was changed)" if dry_run else ""
     out.append(f"operation: {outcome.operation}{dry}\n")
     if outcome.pull is not None:
