@@ -50,7 +50,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--list", action="store_true", help="list the editors airules knows")
     parser.add_argument("-q", "--quiet", action="store_true", help="print only problems")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--format",
+        choices=("text", "json", "github"),
+        default="text",
+        help="github: the text report plus annotations and a job summary for GitHub Actions",
+    )
     parser.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     parser.add_argument(
         "--install-hook",
@@ -180,32 +185,40 @@ def run(
             exit_code=code,
             warnings=warnings,
         )
-    elif errors:
+    elif errors and fmt != "github":
         pass
-    elif fix:
-        out = fix_text(
-            statuses,
-            written,
-            source=config.source,
-            quiet=quiet,
-            color=color,
-            warnings=warnings,
-            strict=strict,
-        )
     else:
-        out = check_text(
-            statuses,
-            source=config.source,
-            quiet=quiet,
-            full_diff=full_diff,
-            color=color,
-            warnings=warnings,
-            strict=strict,
-        )
+        if fix and not errors:
+            out = fix_text(
+                statuses,
+                written,
+                source=config.source,
+                quiet=quiet,
+                color=color,
+                warnings=warnings,
+                strict=strict,
+            )
+        else:
+            out = check_text(
+                statuses,
+                source=config.source,
+                quiet=quiet,
+                full_diff=full_diff,
+                color=color,
+                warnings=warnings,
+                strict=strict,
+            )
+        if fmt == "github":
+            from airules.actions import publish_check
+
+            out = publish_check(
+                statuses, out, source=config.source, environ=os.environ, written=written
+            )
     sys.stdout.write(out)
     sys.stdout.flush()
     sys.stderr.write(err)
-    if code == 0 and created is None and argv is not None:
+    # GitHub's format also writes the step outputs and summary, which a replay would not.
+    if code == 0 and created is None and argv is not None and fmt != "github":
         cache.store(argv, str(root), tree.inputs, out, err)
     return code
 
@@ -245,6 +258,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             argv=args_list,
         )
     except FatalError as e:
+        if args.format == "github":
+            from airules.actions import error_annotation
+
+            sys.stdout.write(error_annotation(str(e)))
         sys.stdout.flush()
         print(f"airules: {e}", file=sys.stderr)
         return 2

@@ -1,0 +1,331 @@
+"""`airules-pr`: check a repository through the GitHub API and keep one pull request open that
+brings its editor rules files in line with ai-rules.md; close it when there is nothing left."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import re
+import sys
+import traceback
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TextIO
+
+from airules import __version__
+from airules.config import CONFIG_NAMES, check_relpath
+from airules.engine import State, TargetStatus, apply, expand, load_config, plan
+from airules.errors import FatalError
+
+if TYPE_CHECKING:
+    from airules.github import Limits, Pull, Remote
+
+DEFAULT_BRANCH = "airules/sync"
+# Internal: how patient to be with GitHub, as `retries=1,max_wait=0,...` (see Limits).
+LIMITS_ENV = "AIRULES_PR_LIMITS"
+
+_REPO_RE = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+# What `git check-ref-format --branch` refuses, less the rarer cases GitHub reports itself.
+_BAD_BRANCH_RE = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//|^[-/.]|[/.]$|\.lock$")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="airules-pr",
+        description=(
+            "Check a GitHub repository's editor rules files against its ai-rules.md through "
+            "the API, and open or update one pull request that fixes them."
+        ),
+        epilog=(
+            "The token comes from $GITHUB_TOKEN (or the variable --token-env names), the API "
+            "from $GITHUB_API_URL. Exit codes: 0 success, whatever the operation; 1 GitHub "
+            "refused or failed a request; 2 usage or configuration error."
+        ),
+    )
+    parser.add_argument(
+        "--repo", metavar="OWNER/NAME", help="the repository (default: $GITHUB_REPOSITORY)"
+    )
+    parser.add_argument(
+        "--base",
+        metavar="BRANCH",
+        help="the branch to check and to merge into (default: the repository's default branch)",
+    )
+    parser.add_argument(
+        "--branch",
+        default=DEFAULT_BRANCH,
+        help=f"the branch airules owns and force-pushes (default: {DEFAULT_BRANCH})",
+    )
+    parser.add_argument("--title", help="the pull request's title")
+    parser.add_argument(
+        "--body-footer", default="", metavar="MARKDOWN", help="appended to the pull request body"
+    )
+    parser.add_argument(
+        "--label",
+        action="append",
+        default=[],
+        help="a label for the pull request; repeat it, or separate labels with commas",
+    )
+    parser.add_argument(
+        "--config", metavar="PATH", help="the config in the repository (default: .airules.yml)"
+    )
+    parser.add_argument("--force", action="store_true", help="also overwrite files edited by hand")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="print what would be done; change nothing"
+    )
+    parser.add_argument(
+        "--token-env",
+        default="GITHUB_TOKEN",
+        metavar="NAME",
+        help="the environment variable holding the token (default: GITHUB_TOKEN)",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    return parser
+
+
+@dataclass(frozen=True)
+class Outcome:
+    statuses: list[TargetStatus]
+    written: list[TargetStatus]
+    # created, updated (only when the branch moved), closed, or none.
+    operation: str
+    pull: Pull | None
+    base: str
+    source: str
+    body: str = ""
+
+    @property
+    def drift(self) -> bool:
+        return any(s.needs_fix for s in self.statuses)
+
+
+def limits_from_env(environ: Mapping[str, str]) -> Limits:
+    from airules.github import Limits
+
+    spec = environ.get(LIMITS_ENV, "").strip()
+    if not spec:
+        return Limits()
+    defaults = Limits()
+    values: dict[str, Any] = {}
+    for item in spec.split(","):
+        name, _, value = item.strip().partition("=")
+        if name not in {f.name for f in dataclasses.fields(Limits)}:
+            raise FatalError(f"${LIMITS_ENV}: unknown setting {name!r}")
+        kind = type(getattr(defaults, name))
+        try:
+            values[name] = kind(value)
+        except ValueError:
+            raise FatalError(f"${LIMITS_ENV}: {name} must be a number, not {value!r}") from None
+    return dataclasses.replace(defaults, **values)
+
+
+def _check_branch(option: str, name: str) -> str:
+    if not name or _BAD_BRANCH_RE.search(name):
+        raise FatalError(f"{option} {name!r}: not a valid branch name; choose another")
+    return name
+
+
+def _labels(values: Sequence[str]) -> list[str]:
+    names = (name.strip() for value in values for name in re.split(r"[,\n]", value))
+    return [name for name in dict.fromkeys(names) if name]
+
+
+def _commit_message(written: Sequence[TargetStatus], source: str) -> str:
+    paths = "".join(f"- {s.path}\n" for s in written)
+    return (
+        f"Sync AI editor rules files with {source}\n\n"
+        f"Regenerated by airules-pr from {source}:\n{paths}"
+    )
+
+
+def run(
+    remote: Remote,
+    *,
+    base: str | None,
+    branch: str,
+    title: str | None,
+    footer: str,
+    labels: Sequence[str],
+    config_path: str | None,
+    force: bool,
+    dry_run: bool,
+) -> Outcome:
+    from airules.markdown import close_comment, pr_body
+
+    base = base or remote.default_branch
+    if branch == base:
+        raise FatalError(
+            f"--branch {branch}: is the base branch itself; airules-pr force-pushes its branch, "
+            "so give it one of its own (default: airules/sync)"
+        )
+    head = remote.head(base)
+    tree = remote.tree(head)
+    config = load_config(tree, config_path)
+    if config is None:
+        raise FatalError(
+            f"{CONFIG_NAMES[0]}: not found on {base} of {remote.full_name}; commit one that "
+            "lists the editors, e.g. `targets: [claude, cursor]`"
+        )
+    statuses = plan(tree, config, expand(tree, config))
+    if any(s.state is State.ERROR for s in statuses):
+        return Outcome(statuses, [], "none", None, base, config.source)
+    written = apply(tree, statuses, force=force)
+    pull = remote.open_pull(branch, base)
+    if not written:
+        # Nothing for a pull request to change (files edited by hand are left alone).
+        if pull is None:
+            return Outcome(statuses, written, "none", None, base, config.source)
+        if not dry_run:
+            comment = close_comment(statuses, source=config.source, base=base)
+            remote.close_pull(pull, comment)
+        return Outcome(statuses, written, "closed", pull, base, config.source)
+
+    current = remote.branch(branch)
+    moved = current is None or current.tree_sha != tree.tree_sha()
+    body = pr_body(statuses, written, source=config.source, base=base, branch=branch, footer=footer)
+    if dry_run:
+        operation = "created" if pull is None else "updated" if moved else "none"
+        return Outcome(statuses, written, operation, pull, base, config.source, body)
+    if moved:
+        sha = remote.commit(tree, head, _commit_message(written, config.source))
+        remote.move_branch(branch, sha, current)
+    created = False
+    if pull is None:
+        default_title = f"Sync AI editor rules files with {config.source}"
+        pull, created = remote.create_pull(
+            base=base, branch=branch, title=title or default_title, body=body
+        )
+    if not created and (pull.body != body or (title is not None and pull.title != title)):
+        remote.edit_pull(pull, title=title, body=body)
+    operation = "created" if created else "updated" if moved else "none"
+    remote.add_labels(pull, labels)
+    return Outcome(statuses, written, operation, pull, base, config.source, body)
+
+
+def _report(outcome: Outcome, *, repo: str, branch: str, dry_run: bool) -> str:
+    wrote = {s.path for s in outcome.written}
+    out = []
+    for status in outcome.statuses:
+        if status.state is State.ERROR:
+            out.append(f"{status.message}\n")
+            continue
+        label = status.state.value
+        if status.path in wrote:
+            label += "; overwritten (--force)" if status.state is State.EDITED else ""
+            label += f"; fixed on {branch}"
+        elif status.state is State.EDITED:
+            label += f", left unchanged: {status.message}; move the edit into {outcome.source}, "
+            label += "or rerun with --force to overwrite it"
+        out.append(f"{status.path}: {label}\n")
+    if any(s.state is State.ERROR for s in outcome.statuses):
+        return "".join(out)
+    dry = " (dry run: what would be done; nothing was changed)" if dry_run else ""
+    out.append(f"operation: {outcome.operation}{dry}\n")
+    if outcome.pull is not None:
+        out.append(f"pull request: #{outcome.pull.number} {outcome.pull.url}\n")
+    elif outcome.operation == "none":
+        out.append(f"pull request: none; {repo} {outcome.base} matches {outcome.source}\n")
+    if dry_run and outcome.body:
+        out.append(f"--- pull request body ---\n{outcome.body}")
+    return "".join(out)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    secrets: set[str] = set()
+
+    def say(text: str, stream: TextIO | None = None) -> None:
+        from airules.github import redact
+
+        target = sys.stdout if stream is None else stream
+        target.write(redact(text, secrets))
+        target.flush()
+
+    client = None
+    try:
+        token = os.environ.get(args.token_env) or None
+        if token:
+            secrets.add(token)
+        repo = args.repo or os.environ.get("GITHUB_REPOSITORY", "")
+        if not repo:
+            raise FatalError("--repo: not given and $GITHUB_REPOSITORY is not set; name OWNER/NAME")
+        if not _REPO_RE.fullmatch(repo):
+            raise FatalError(f"--repo {repo!r}: not a repository name; write it as OWNER/NAME")
+        if token is None and not args.dry_run:
+            raise FatalError(
+                f"${args.token_env}: not set; export a token that may write the repository's "
+                "contents and pull requests (in a workflow: `GITHUB_TOKEN: ${{ github.token }}` "
+                "under `env:`), or name another variable with --token-env"
+            )
+        branch = _check_branch("--branch", args.branch)
+        base = _check_branch("--base", args.base) if args.base else None
+        config_path = None
+        if args.config:
+            try:
+                config_path = check_relpath(args.config)
+            except ValueError as e:
+                raise FatalError(f"--config {args.config!r}: {e}") from None
+
+        from airules.github import DEFAULT_API_URL, ApiError, GitHub
+
+        client = GitHub(
+            token=token,
+            api_url=os.environ.get("GITHUB_API_URL") or DEFAULT_API_URL,
+            limits=limits_from_env(os.environ),
+            token_name=args.token_env,
+            on_wait=lambda message: say(f"airules-pr: {message}\n", sys.stderr),
+        )
+        try:
+            remote = client.repository(repo)
+            outcome = run(
+                remote,
+                base=base,
+                branch=branch,
+                title=args.title,
+                footer=args.body_footer,
+                labels=_labels(args.label),
+                config_path=config_path,
+                force=args.force,
+                dry_run=args.dry_run,
+            )
+        except ApiError as e:
+            say(f"airules-pr: {e}\n", sys.stderr)
+            return 1
+        say(_report(outcome, repo=repo, branch=branch, dry_run=args.dry_run))
+        errors = [s for s in outcome.statuses if s.state is State.ERROR]
+        if errors:
+            n = len(errors)
+            raise FatalError(
+                f"{n} file{'s' if n != 1 else ''} could not be checked (above); fix "
+                f"{'them' if n != 1 else 'it'} on {outcome.base}, then run again"
+            )
+        from airules.actions import set_outputs
+
+        pull = outcome.pull
+        set_outputs(
+            {
+                "drift": "true" if outcome.drift else "false",
+                "operation": outcome.operation,
+                "pull-request-number": str(pull.number) if pull else "",
+                "pull-request-url": pull.url if pull else "",
+                "branch": branch,
+            },
+            os.environ,
+        )
+        return 0
+    except FatalError as e:
+        say(f"airules-pr: {e}\n", sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception:
+        # A bug, or an error from below PyGithub: keep the traceback, never the token.
+        say("".join(traceback.format_exc()), sys.stderr)
+        return 1
+    finally:
+        if client is not None:
+            client.close()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
