@@ -127,11 +127,15 @@ def run(
             fix_text(statuses, written, source=config.source, quiet=quiet, color=color)
         )
     else:
+        # Errors go to stderr below, one `airules:` line each, like every other usage error.
+        shown = [s for s in statuses if s.state is not State.ERROR]
         sys.stdout.write(
-            check_text(
-                statuses, source=config.source, quiet=quiet, full_diff=full_diff, color=color
-            )
+            check_text(shown, source=config.source, quiet=quiet, full_diff=full_diff, color=color)
         )
+    if errors:
+        sys.stdout.flush()
+        for status in errors:
+            print(f"airules: {status.message}", file=sys.stderr)
     return code
 
 
