@@ -390,7 +390,6 @@ ERRORS = [
         "x" * 300 + ".md: ",
         "choose another path",
         id="target-name-too-long",
-        marks=BROKEN,
     ),
     # Target files.
     pytest.param({"CLAUDE.md": DIR}, ["--claude"], "CLAUDE.md: ", "move it", id="target-directory"),
@@ -443,7 +442,6 @@ ERRORS = [
         "CLAUDE.md: ",
         "choose another path",
         id="target-symlink-loop",
-        marks=BROKEN,
     ),
     pytest.param(
         {"CLAUDE.md": Link("ai-rules.md")},

@@ -71,6 +71,12 @@ class LocalTree:
             raise FatalError(
                 f"{path}: a folder on its path is a file; move that file or choose another path"
             ) from None
+        except OSError as e:
+            # A link loop or a name the file system refuses: nothing to read, and no traceback.
+            raise FatalError(
+                f"{path}: cannot be read ({e.strerror}); fix the path or its links, "
+                "or choose another path"
+            ) from None
         if stat.S_ISDIR(st.st_mode):
             raise FatalError(f"{path}: is a directory, not a file; move it or choose another path")
         if not stat.S_ISREG(st.st_mode):
