@@ -130,7 +130,6 @@ ERRORS = [
         "ai-rules.md: ",
         "remove the marker",
         id="source-holds-a-marker",
-        marks=BROKEN,
     ),
     pytest.param(
         {"ai-rules.md": RULES + "```sh\nmake test\n"},
@@ -138,7 +137,6 @@ ERRORS = [
         "ai-rules.md: ",
         "close the fence",
         id="source-unclosed-fence",
-        marks=BROKEN,
     ),
     # The config.
     pytest.param(

@@ -123,6 +123,8 @@ def _plan_shared(
 ) -> TargetStatus:
     block = render_block(rules, source)
     if current is None:
+        if _RISKY_RULES_RE.search(rules):
+            _check_block_survives(block, rules, source, target.path)
         return TargetStatus(
             target.id, target.path, State.MISSING, None, block, _encode(block, None)
         )
