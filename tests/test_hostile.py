@@ -294,7 +294,6 @@ ERRORS = [
         ".airules.yml: ",
         "shorten it",
         id="config-over-256kib",
-        marks=BROKEN,
     ),
     pytest.param(
         {".airules.yml": "targets: [claude]\n", ".airules.yaml": "targets: [agents]\n"},

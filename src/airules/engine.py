@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from airules.blocks import find_block, split_lines
-from airules.config import CONFIG_NAMES, Config, TargetConfig, parse_config
+from airules.config import CONFIG_NAMES, MAX_CONFIG_BYTES, Config, TargetConfig, parse_config
 from airules.errors import FatalError
 from airules.render import (
     digest,
@@ -67,6 +67,11 @@ def load_config(tree: Tree, path: str | None = None) -> Config | None:
     if len(found) > 1:
         raise FatalError(f"{found[1][0]}: both {CONFIG_NAMES[0]} and it exist; keep only one")
     name, data = found[0]
+    if len(data) > MAX_CONFIG_BYTES:
+        raise FatalError(
+            f"{name}: is {len(data)} bytes, over the {MAX_CONFIG_BYTES} airules reads for a "
+            "config; a config is a few lines, so shorten it"
+        )
     return parse_config(decode(name, data), name)
 
 
