@@ -565,7 +565,6 @@ ERRORS = [
         "CLAUDE.md: ",
         "close the fence",
         id="shared-ends-in-open-fence",
-        marks=BROKEN,
     ),
     pytest.param(
         {"CLAUDE.md": f"# Mine\n\n~~~\n{BLOCK}"},
@@ -573,7 +572,6 @@ ERRORS = [
         "CLAUDE.md: ",
         "close the fence",
         id="block-swallowed-by-open-fence",
-        marks=BROKEN,
     ),
 ]
 

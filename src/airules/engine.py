@@ -102,6 +102,7 @@ def _encode(text: str, like: str | None) -> bytes:
     return (bom + text).encode("utf-8")
 
 
+_PROBE = "<!-- airules:begin -->\n<!-- airules:end -->\n"
 _RISKY_RULES_RE = re.compile(r"```|~~~|airules\s*:", re.IGNORECASE)
 
 
@@ -144,6 +145,15 @@ def _plan_shared(
         if prefix.strip() and not prefix.endswith(("\n\n", "\n\r\n")):
             prefix += eol
         new_body = prefix + new_block
+        # A fence left open at the end would turn the appended block into code: the next run
+        # would not see it and append another, forever.
+        if ("```" in prefix or "~~~" in prefix) and find_block(
+            prefix + _PROBE, target.path
+        ) is None:
+            raise FatalError(
+                f"{target.path}: ends inside a code fence that is never closed, so rules appended "
+                "after it would be code; close the fence"
+            )
         state, message = (
             State.MISSING,
             f"has no airules block; --fix appends the rules from {source}",
