@@ -49,7 +49,6 @@ NESTED_BOMB = "targets:\n" + "".join(
 )
 
 BLOCK = render_block(RULES, "ai-rules.md")
-BROKEN = pytest.mark.xfail(strict=True, reason="not handled yet")
 
 
 def config(path: str, editor: str = "claude") -> str:
@@ -446,7 +445,6 @@ ERRORS = [
         "CLAUDE.md: ",
         "replace the link",
         id="target-symlink-to-source",
-        marks=BROKEN,
     ),
     pytest.param(
         {"CLAUDE.md": Link(".airules.yml"), ".airules.yml": "targets: [claude]\n"},
@@ -454,7 +452,6 @@ ERRORS = [
         "CLAUDE.md: ",
         "replace the link",
         id="target-symlink-to-config",
-        marks=BROKEN,
     ),
     pytest.param(
         {
@@ -465,10 +462,26 @@ ERRORS = [
         ".cursor/rules/ai-rules.mdc: ",
         "replace the link",
         id="target-owned-symlink-to-shared-target",
-        marks=BROKEN,
     ),
     pytest.param(
-        {"CLAUDE.md": b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01"},
+        {"AGENTS.md": b"# Our notes\n", "CLAUDE.md": Link("AGENTS.md")},
+        ["--agents", "--claude"],
+        "CLAUDE.md: ",
+        "drop one of them",
+        id="target-symlink-to-another-target",
+    ),
+    pytest.param(
+        {
+            ".airules.yml": "targets:\n  - claude\n  - id: agents\n    path: docs/CLAUDE.md\n",
+            "docs": Link("."),
+        },
+        [],
+        "docs/CLAUDE.md: ",
+        "drop one of them",
+        id="target-same-file-through-parent-link",
+    ),
+    pytest.param(
+        {"CLAUDE.md": b"\x89PN\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01"},
         ["--claude"],
         "CLAUDE.md: ",
         "replace it",

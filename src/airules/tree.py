@@ -47,6 +47,9 @@ def _umask() -> int:
 class LocalTree:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
+        # The first name each file was read under: a second name for the same file means a
+        # symlink joins two paths airules treats as different files (a target and the source).
+        self._names: dict[Path, str] = {}
 
     def _real(self, path: str) -> Path:
         real = Path(os.path.realpath(self.root / path))
@@ -59,6 +62,12 @@ class LocalTree:
 
     def read(self, path: str) -> bytes | None:
         real = self._real(path)
+        other = self._names.setdefault(real, path)
+        if other != path:
+            raise FatalError(
+                f"{path}: is the same file as {other} through a symlink, so writing one would "
+                "change the other; replace the link with a file or drop one of them"
+            )
         try:
             st = real.stat()
         except FileNotFoundError:
