@@ -104,6 +104,10 @@ def run(
     config = _select(load_config(tree, rel_config), editors)
     statuses = plan(tree, config)
     errors = [s for s in statuses if s.state is State.ERROR]
+    if fix and not errors:
+        # Leftovers of a --fix that was killed mid-write. A plain check never writes, so it
+        # leaves them: it may run on a read-only checkout, and they never match a target.
+        tree.remove_stale_temps(s.path for s in statuses)
     written = [] if errors or not fix else apply(tree, statuses, force=force)
     if errors:
         code = 2

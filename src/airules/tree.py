@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
 
@@ -14,6 +16,7 @@ from airules.errors import FatalError
 # No editor reads rules files anywhere near this size; refusing keeps memory bounded.
 MAX_FILE_BYTES = 1024 * 1024
 TMP_SUFFIX = ".airules-tmp"
+_TMP_REST_RE = re.compile(r"([0-9]+)\.[A-Za-z0-9_]+")
 
 
 class Tree(Protocol):
@@ -36,6 +39,19 @@ def find_root(start: Path) -> Path:
         f"{start}: not inside a git repository and no .airules.yml above it; "
         "run airules-check inside your repository"
     )
+
+
+def _pid_alive(pid: int) -> bool:
+    if os.name == "nt":
+        # os.kill on Windows terminates the process instead of probing it: assume it lives.
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _umask() -> int:
@@ -102,6 +118,37 @@ class LocalTree:
                 f"{path}: cannot be read ({e.strerror}); check its permissions"
             ) from None
 
+    def remove_stale_temps(self, paths: Iterable[str]) -> list[str]:
+        """Delete the temporary files a killed writer left beside `paths`; return their paths.
+
+        Only files named like ours whose writer's process is gone: a run still at work keeps
+        its file, and a reused pid errs on the side of keeping one.
+        """
+        removed = []
+        for path in paths:
+            real = self._real(path)
+            prefix = f".{real.name}."
+            try:
+                entries = list(os.scandir(real.parent))
+            except OSError:
+                continue
+            for entry in entries:
+                name = entry.name
+                if not (name.startswith(prefix) and name.endswith(TMP_SUFFIX)):
+                    continue
+                # Exactly pid and mkstemp's random part, so `.a.` never claims `.a.1.`'s files.
+                found = _TMP_REST_RE.fullmatch(name[len(prefix) : -len(TMP_SUFFIX)])
+                if found is None or _pid_alive(int(found.group(1))):
+                    continue
+                try:
+                    if entry.is_file(follow_symlinks=False):
+                        os.unlink(entry.path)
+                        removed.append(Path(entry.path).relative_to(self.root).as_posix())
+                except OSError:
+                    # Housekeeping only: a leftover that cannot go is harmless, never fatal.
+                    continue
+        return removed
+
     def write(self, path: str, data: bytes) -> None:
         real = self._real(path)
         try:
@@ -127,5 +174,6 @@ class LocalTree:
                 raise
         except OSError as e:
             raise FatalError(
-                f"{path}: cannot be written ({e.strerror}); the file on disk is unchanged"
+                f"{path}: cannot be written ({e.strerror}); the file on disk is unchanged; "
+                "free some space or fix the folder's permissions, then run again"
             ) from None
