@@ -245,6 +245,20 @@ ERRORS = [
         id="config-target-is-source",
     ),
     pytest.param(
+        {".airules.yml": config(".airules.yml")},
+        [],
+        ".airules.yml:2: ",
+        "choose another `path:`",
+        id="config-target-is-the-config",
+    ),
+    pytest.param(
+        {".airules.yml": config(".airules.yaml")},
+        [],
+        ".airules.yml:2: ",
+        "choose another `path:`",
+        id="config-target-is-the-other-config-name",
+    ),
+    pytest.param(
         {".airules.yml": BOMB}, [], ".airules.yml:1: ", "valid keys", id="config-alias-bomb"
     ),
     pytest.param(

@@ -164,6 +164,10 @@ class _Reader:
             target = self.target(item)
             if target.path == source:
                 raise self.fail(item, f"target path {target.path!r} is the source file itself")
+            if target.path == self.filename or target.path in CONFIG_NAMES:
+                raise self.fail(
+                    item, f"target path {target.path!r} is a config file; choose another `path:`"
+                )
             if target.path in by_path:
                 first = by_path[target.path]
                 raise self.fail(
