@@ -9,6 +9,7 @@ look hostile but are legitimate: they must work.
 from __future__ import annotations
 
 import os
+import re
 import stat
 import tracemalloc
 from dataclasses import dataclass
@@ -796,3 +797,16 @@ def test_symlink_inside_the_repository_is_followed(repo, outside, tmp_path):
     assert main(["--claude"]) == 0
     assert (docs / "rules.md").read_text() == RULES
     assert (repo / "ai-rules.md").is_symlink()
+
+
+def test_readme_states_how_many_hostile_inputs_the_suite_tries():
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    found = re.search(
+        r"with (\d+) hostile inputs.*?: (\d+) are\s+refused.*?; (\d+) look hostile", readme, re.S
+    )
+    assert found, "README.md: the Guarantees section no longer counts the hostile inputs"
+    assert [int(n) for n in found.groups()] == [
+        len(ERRORS) + len(OK_CASES),
+        len(ERRORS),
+        len(OK_CASES),
+    ]
