@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import os
 import re
+import resource
 import stat
+import subprocess
+import sys
 import tracemalloc
 from dataclasses import dataclass
 from pathlib import Path
@@ -704,17 +707,32 @@ def test_hostile_input_is_refused_in_one_line_and_nothing_changes(
         assert snapshot(tmp_path) == before, extra
 
 
-def test_alias_bomb_fails_fast_with_bounded_memory(repo, outside):
-    for bomb in (BOMB, NESTED_BOMB):
-        (repo / ".airules.yml").write_text(bomb)
-        tracemalloc.start()
-        try:
-            assert main([]) == 2
-            peak = tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
-        # Expanded, the bomb is 9**9 strings (gigabytes); refused, it costs a few parser nodes.
-        assert peak < 4 * MIB, peak
+def _cap_memory() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (512 * MIB, 512 * MIB))
+
+
+@pytest.mark.parametrize("bomb", [BOMB, NESTED_BOMB], ids=["top-level", "in-targets"])
+def test_alias_bomb_fails_fast_with_bounded_memory(repo, tmp_path, bomb):
+    (repo / ".airules.yml").write_text(bomb)
+    # First in a child capped at 512 MiB of address space: a loader that expanded the aliases
+    # would die there of MemoryError instead of taking the machine's memory with it.
+    script = Path(sys.executable).parent / "airules-check"
+    with (tmp_path / "stderr").open("wb") as err:
+        proc = subprocess.Popen(
+            [script], stdout=subprocess.DEVNULL, stderr=err, preexec_fn=_cap_memory
+        )
+        _, status, _ = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    assert proc.returncode == 2, (tmp_path / "stderr").read_text()
+    assert (tmp_path / "stderr").read_text().startswith("airules: .airules.yml:")
+    tracemalloc.start()
+    try:
+        assert main([]) == 2
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # Expanded, the bomb is 9**9 strings (gigabytes); refused, it costs a few parser nodes.
+    assert peak < 4 * MIB, peak
 
 
 CRLF_BLOCK = BLOCK.replace("\n", "\r\n")
