@@ -635,6 +635,10 @@ ERRORS = [
 ]
 
 
+def _place(text: str, outside: Path) -> str:
+    return text.replace("{outside}", str(outside))
+
+
 def _materialize(root: Path, outside: Path, files: dict[str, object]) -> None:
     for name, spec in files.items():
         path = root / name
@@ -649,16 +653,12 @@ def _materialize(root: Path, outside: Path, files: dict[str, object]) -> None:
         elif spec == FIFO:
             os.mkfifo(path)
         elif isinstance(spec, Link):
-            path.symlink_to(spec.target.format(outside=outside))
+            path.symlink_to(_place(spec.target, outside))
         elif isinstance(spec, bytes):
             path.write_bytes(spec)
         else:
             assert isinstance(spec, str)
-            path.write_bytes(spec.format(outside=outside).encode("utf-8"))
-
-
-def _format_args(args: list[str], outside: Path) -> list[str]:
-    return [arg.format(outside=outside) for arg in args]
+            path.write_bytes(_place(spec, outside).encode("utf-8"))
 
 
 def snapshot(top: Path) -> dict[str, tuple[object, ...]]:
@@ -694,8 +694,8 @@ def test_hostile_input_is_refused_in_one_line_and_nothing_changes(
     repo, outside, tmp_path, capsys, files, args, where, fix
 ):
     _materialize(repo, outside, files)
-    args = _format_args(args, outside)
-    where = where.format(outside=outside)
+    args = [_place(arg, outside) for arg in args]
+    where = _place(where, outside)
     before = snapshot(tmp_path)
     for extra in ([], ["--fix"], ["--fix", "--force"]):
         assert main([*args, *extra]) == 2, extra
