@@ -772,6 +772,12 @@ OK_CASES = [
     pytest.param("# Mine\r\rOld Mac line ends\r", "", "", id="lone-cr"),
     pytest.param("# Mine\n\n```sh\nmake\n```\n", BLOCK, "", id="closed-fence-before-block"),
     pytest.param(
+        "# Mine\n\n```sh\nmake\n```\n",
+        BLOCK,
+        "\n" + "[a](" * 200_000 + "\n",
+        id="pathological-inline-markdown",
+    ),
+    pytest.param(
         "# Zoë's notes 🚀\n\n\u05e9\u05dc\u05d5\u05dd\u202e\n\n", BLOCK, "", id="unicode-and-bidi"
     ),
 ]
