@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import random
-import resource
 import signal
 import subprocess
 import sys
@@ -16,6 +15,11 @@ import time
 from pathlib import Path
 
 import pytest
+
+if sys.platform == "win32":
+    pytest.skip("SIGKILL and resource limits are POSIX", allow_module_level=True)
+
+import resource
 
 from airules.cli import main
 from airules.tree import TMP_SUFFIX

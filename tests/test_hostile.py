@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import resource
 import stat
 import subprocess
 import sys
@@ -708,6 +707,8 @@ def test_hostile_input_is_refused_in_one_line_and_nothing_changes(
 
 
 def _cap_memory() -> None:
+    import resource
+
     resource.setrlimit(resource.RLIMIT_AS, (512 * MIB, 512 * MIB))
 
 
