@@ -17,6 +17,7 @@ from __future__ import annotations
 import marshal
 import os
 import sys
+from stat import S_ISREG
 from typing import TYPE_CHECKING, Any
 
 try:  # the C module directly: `hashlib` costs more to import than the whole lookup
@@ -102,10 +103,19 @@ def observe_file(root: str, path: str) -> Any:
     except OSError:  # not a symlink (EINVAL), or a folder on the way is not a folder
         link = None
     try:
-        with open(full, "rb") as f:
+        # Non-blocking, so that a FIFO planted at a target's path cannot hang the lookup.
+        fd = os.open(full, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as e:
+        return (link, e.errno)
+    try:
+        if not S_ISREG(os.fstat(fd).st_mode):
+            return (link, "not a regular file")
+        with open(fd, "rb", closefd=False) as f:
             return (link, digest(f.read()))
     except OSError as e:
         return (link, e.errno)
+    finally:
+        os.close(fd)
 
 
 def observe_file_data(root: str, path: str, data: bytes | None) -> Any:

@@ -159,6 +159,10 @@ def run(
     targets = expand(tree, config)
     statuses = plan(tree, config, targets)
     errors = [s for s in statuses if s.state is State.ERROR]
+    if fix and not errors:
+        # Leftovers of a --fix that was killed mid-write. A plain check never writes, so it
+        # leaves them: it may run on a read-only checkout, and they never match a target.
+        local.remove_stale_temps(s.path for s in statuses)
     written = [] if errors or not fix else apply(tree, statuses, force=force)
     warnings = [] if errors else advise(tree, config, targets, statuses)
     if errors:
@@ -199,8 +203,9 @@ def run(
                 strict=strict,
             )
         else:
+            # Errors go to stderr, one `airules:` line each, like every other usage error.
             out = check_text(
-                statuses,
+                [s for s in statuses if s.state is not State.ERROR],
                 source=config.source,
                 quiet=quiet,
                 full_diff=full_diff,

@@ -59,13 +59,17 @@ def check_relpath(value: str) -> str:
         raise ValueError("uses backslashes; write it with forward slashes")
     if "\0" in value:
         raise ValueError("contains a NUL byte")
+    # A newline in a path would split the one-line reports (and forge CI annotations).
+    if any(c < " " or c == "\x7f" for c in value):
+        raise ValueError("contains a control character such as a newline; rename it")
     if value.startswith("/") or (len(value) > 1 and value[1] == ":"):
         raise ValueError("is absolute; write it relative to the repository root")
     parts = value.split("/")
     if ".." in parts:
         raise ValueError("contains '..'; it must stay inside the repository")
     norm = posixpath.normpath(value)
-    if norm in (".", "") or norm.startswith(".git/") or norm == ".git":
+    # Any .git folder, a nested repository's too, in any case for case-insensitive disks.
+    if norm in (".", "") or ".git" in norm.lower().split("/"):
         raise ValueError("does not name a file in the working tree")
     return norm
 
@@ -208,6 +212,10 @@ class _Reader:
             target = self.target(item)
             if target.path == source:
                 raise self.fail(item, f"target path {target.path!r} is the source file itself")
+            if target.path == self.filename or target.path in CONFIG_NAMES:
+                raise self.fail(
+                    item, f"target path {target.path!r} is a config file; choose another `path:`"
+                )
             if target.path in by_path:
                 first = by_path[target.path]
                 raise self.fail(

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 from airules.advice import Advice, collect
 from airules.blocks import find_block, split_lines
-from airules.config import CONFIG_NAMES, Config, TargetConfig, parse_config
+from airules.config import CONFIG_NAMES, MAX_CONFIG_BYTES, Config, TargetConfig, parse_config
 from airules.errors import FatalError
 from airules.render import (
     digest,
@@ -80,6 +80,11 @@ def load_config(tree: Tree, path: str | None = None) -> Config | None:
     if len(found) > 1:
         raise FatalError(f"{found[1][0]}: both {CONFIG_NAMES[0]} and it exist; keep only one")
     name, data = found[0]
+    if len(data) > MAX_CONFIG_BYTES:
+        raise FatalError(
+            f"{name}: is {len(data)} bytes, over the {MAX_CONFIG_BYTES} airules reads for a "
+            "config; a config is a few lines, so shorten it"
+        )
     return parse_config(decode(name, data), name)
 
 
@@ -110,6 +115,7 @@ def _encode(text: str, like: str | None) -> bytes:
     return (bom + text).encode("utf-8")
 
 
+_PROBE = "<!-- airules:begin -->\n<!-- airules:end -->\n"
 _RISKY_RULES_RE = re.compile(r"```|~~~|airules\s*:", re.IGNORECASE)
 
 
@@ -152,6 +158,15 @@ def _plan_shared(
         if prefix.strip() and not prefix.endswith(("\n\n", "\n\r\n")):
             prefix += eol
         new_body = prefix + new_block
+        # A fence left open at the end would turn the appended block into code: the next run
+        # would not see it and append another, forever.
+        if ("```" in prefix or "~~~" in prefix) and find_block(
+            prefix + _PROBE, target.path
+        ) is None:
+            raise FatalError(
+                f"{target.path}: ends inside a code fence that is never closed, so rules appended "
+                "after it would be code; close the fence"
+            )
         state, message = (
             State.MISSING,
             f"has no airules block; --fix appends the rules from {source}",

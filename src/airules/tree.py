@@ -5,8 +5,10 @@ from __future__ import annotations
 import errno
 import os
 import posixpath
+import re
 import stat
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
 
@@ -21,6 +23,7 @@ MAX_LISTED_FILES = 1000
 # What os.symlink raises where the system or file system has no symlinks for us (Windows
 # without the privilege reports EPERM/winerror 1314; FAT and some network shares ENOTSUP).
 _NO_SYMLINK_ERRNOS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS}
+_TMP_REST_RE = re.compile(r"([0-9]+)\.[A-Za-z0-9_]+")
 
 
 class Tree(Protocol):
@@ -71,6 +74,19 @@ def find_root(start: Path) -> Path:
     )
 
 
+def _pid_alive(pid: int) -> bool:
+    if os.name == "nt":
+        # os.kill on Windows terminates the process instead of probing it: assume it lives.
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -81,18 +97,29 @@ class LocalTree:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self._symlinks: bool | None = None
+        # The first name each file was read under: a second name for the same file means a
+        # symlink joins two paths airules treats as different files (a target and the source).
+        self._names: dict[Path, str] = {}
 
-    def _real(self, path: str) -> Path:
+    def _real(self, path: str, shown: str | None = None) -> Path:
+        """`path` with its symlinks resolved; FatalError naming `shown` if that leaves the root."""
         real = Path(os.path.realpath(self.root / path))
         if real != self.root and self.root not in real.parents:
             raise FatalError(
-                f"{path}: resolves outside the repository through a symlink; airules never "
-                "reads or writes there, so replace the link with a file or choose another path"
+                f"{shown or path}: resolves outside the repository through a symlink; airules "
+                "never reads or writes there, so replace the link with a file or choose "
+                "another path"
             )
         return real
 
     def read(self, path: str) -> bytes | None:
         real = self._real(path)
+        other = self._names.setdefault(real, path)
+        if other != path:
+            raise FatalError(
+                f"{path}: is the same file as {other} through a symlink, so writing one would "
+                "change the other; replace the link with a file or drop one of them"
+            )
         try:
             st = real.stat()
         except FileNotFoundError:
@@ -104,6 +131,12 @@ class LocalTree:
         except NotADirectoryError:
             raise FatalError(
                 f"{path}: a folder on its path is a file; move that file or choose another path"
+            ) from None
+        except OSError as e:
+            # A link loop or a name the file system refuses: nothing to read, and no traceback.
+            raise FatalError(
+                f"{path}: cannot be read ({e.strerror}); fix the path or its links, "
+                "or choose another path"
             ) from None
         if stat.S_ISDIR(st.st_mode):
             raise FatalError(f"{path}: is a directory, not a file; move it or choose another path")
@@ -121,16 +154,56 @@ class LocalTree:
                 f"{path}: cannot be read ({e.strerror}); check its permissions"
             ) from None
 
+    def remove_stale_temps(self, paths: Iterable[str]) -> list[str]:
+        """Delete the temporary files a killed writer left beside `paths`; return their paths.
+
+        Only files named like ours whose writer's process is gone: a run still at work keeps
+        its file, and a reused pid errs on the side of keeping one.
+        """
+        places: set[tuple[Path, str]] = set()
+        for path in paths:
+            # Links are made beside the path; files are written where it resolves to.
+            folder = self._real(posixpath.dirname(path) or ".", shown=path)
+            places.add((folder, posixpath.basename(path)))
+            try:
+                real = self._real(path)
+            except FatalError:  # a link out of the root, which symlink mode may replace
+                continue
+            places.add((real.parent, real.name))
+        removed = []
+        for folder, name in sorted(places):
+            prefix = f".{name}."
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                continue
+            for entry in entries:
+                if not (entry.name.startswith(prefix) and entry.name.endswith(TMP_SUFFIX)):
+                    continue
+                # Exactly pid and mkstemp's random part, so `.a.` never claims `.a.1.`'s files.
+                found = _TMP_REST_RE.fullmatch(entry.name[len(prefix) : -len(TMP_SUFFIX)])
+                if found is None or _pid_alive(int(found.group(1))):
+                    continue
+                try:
+                    if entry.is_file(follow_symlinks=False):
+                        os.unlink(entry.path)
+                        removed.append(Path(entry.path).relative_to(self.root).as_posix())
+                except OSError:
+                    # Housekeeping only: a leftover that cannot go is harmless, never fatal.
+                    continue
+        return removed
+
     def write(self, path: str, data: bytes) -> None:
         try:
             write_atomic(self._real(path), data)
         except OSError as e:
             raise FatalError(
-                f"{path}: cannot be written ({e.strerror}); the file on disk is unchanged"
+                f"{path}: cannot be written ({e.strerror}); the file on disk is unchanged; "
+                "free some space or fix the folder's permissions, then run again"
             ) from None
 
     def readlink(self, path: str) -> str | None:
-        folder = self._real(posixpath.dirname(path) or ".")
+        folder = self._real(posixpath.dirname(path) or ".", shown=path)
         try:
             return os.readlink(folder / posixpath.basename(path))
         except (OSError, ValueError):
@@ -160,9 +233,9 @@ class LocalTree:
         if not self._git_allows_symlinks():
             return False
         # The folder is confined to the root; the name itself may be a link to replace.
-        folder = self._real(posixpath.dirname(path) or ".")
+        folder = self._real(posixpath.dirname(path) or ".", shown=path)
         name = posixpath.basename(path)
-        tmp = folder / f".{name}.{os.getpid()}{TMP_SUFFIX}"
+        tmp = folder / f".{name}.{os.getpid()}.link{TMP_SUFFIX}"
         try:
             folder.mkdir(parents=True, exist_ok=True)
             tmp.unlink(missing_ok=True)
