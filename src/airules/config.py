@@ -7,13 +7,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+# Defined in the cache module, which the hot path imports without this one.
+from airules.cache import CONFIG_NAMES as CONFIG_NAMES
 from airules.errors import FatalError
 from airules.targets import EDITORS
 
 if TYPE_CHECKING:
     import yaml
 
-CONFIG_NAMES = (".airules.yml", ".airules.yaml")
 DEFAULT_SOURCE = "ai-rules.md"
 # A config is a few lines; anything this large is a mistake (or an attack on the parser).
 MAX_CONFIG_BYTES = 256 * 1024

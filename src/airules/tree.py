@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
 
-from airules.config import CONFIG_NAMES
 from airules.errors import FatalError
 
 # No editor reads rules files anywhere near this size; refusing keeps memory bounded.
@@ -63,11 +62,12 @@ class NoSymlinks:
 
 def find_root(start: Path) -> Path:
     """The nearest folder at or above `start` holding `.git` or an airules config."""
+    from airules.cache import find_root as find
+
     start = start.resolve()
-    for folder in (start, *start.parents):
-        for name in (*CONFIG_NAMES, ".git"):
-            if os.path.lexists(folder / name):
-                return folder
+    found = find(str(start))
+    if found is not None:
+        return Path(found)
     raise FatalError(
         f"{start}: not inside a git repository and no .airules.yml above it; "
         "run airules-check inside your repository"
