@@ -5,7 +5,7 @@
 Builds a private virtual environment with a regular (non-editable) install of this checkout,
 builds fixture repositories in a temporary folder, and times every command interleaved with the
 venv's `python -c pass` in the same run. Prints a Markdown table of medians, ratios to the floor,
-and peak memory (max RSS of each process, from wait4). Uses only the standard library.
+and peak memory (max RSS of a run, from GNU time). Uses only the standard library.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ PROJECT = HERE.parent
 RULESYNC_VERSION = "17"
 RULESYNC_TARGETS = "claudecode,cursor,windsurf,copilot,agentsmd"
 FIVE = ["claude", "cursor", "windsurf", "copilot", "agents"]
+TIME = "/usr/bin/time"  # GNU time, for peak memory
 
 
 def sh(*cmd: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None) -> str:
@@ -87,20 +88,36 @@ def time_once(case: Case) -> None:
     if case.reset is not None:
         case.reset()
     start = time.perf_counter()
-    proc = subprocess.Popen(
+    proc = subprocess.run(
         case.cmd, cwd=case.cwd, env=case.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
-    _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    err = proc.stderr.read() if proc.stderr else b""
-    if proc.stderr:
-        proc.stderr.close()
     if proc.returncode not in case.expect:
-        raise SystemExit(f"{case.name}: exit {proc.returncode}, expected {case.expect}: {err!r}")
+        raise SystemExit(
+            f"{case.name}: exit {proc.returncode}, expected {case.expect}: {proc.stderr!r}"
+        )
     case.times.append(elapsed)
-    # ru_maxrss is in KiB on Linux.
-    case.rss.append(usage.ru_maxrss)
+
+
+def peak_rss_kib(case: Case) -> int | None:
+    """Max RSS of one run, from GNU time, which forks the command from a small process.
+
+    (wait4's figure would include the pages of this large benchmark process, inherited
+    across fork and folded in at exec.)
+    """
+    if not os.access(TIME, os.X_OK):
+        return None
+    if case.reset is not None:
+        case.reset()
+    with tempfile.NamedTemporaryFile("r") as out:
+        subprocess.run(
+            [TIME, "-f", "%M", "-o", out.name, *case.cmd],
+            cwd=case.cwd,
+            env=case.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        return int(out.read().split()[-1])
 
 
 def build_venv(work: Path) -> Path:
@@ -277,10 +294,14 @@ def main() -> int:
         for case in cases:  # one untimed warm-up each (file cache, .pyc)
             time_once(case)
             case.times.clear()
-            case.rss.clear()
         for _ in range(args.rounds):
             for case in cases:
                 time_once(case)
+        for case in cases:
+            for _ in range(3):
+                kib = peak_rss_kib(case)
+                if kib is not None:
+                    case.rss.append(kib)
 
     floor = statistics.median(cases[0].times)
     print(
@@ -291,10 +312,10 @@ def main() -> int:
     print("|---|---:|---:|---:|")
     for case in cases:
         median = statistics.median(case.times)
-        print(
-            f"| {case.name} | {median * 1000:.1f} | {median / floor:.2f}x "
-            f"| {max(case.rss) / 1024:.1f} |"
-        )
+        rss = f"{max(case.rss) / 1024:.1f}" if case.rss else "n/a"
+        print(f"| {case.name} | {median * 1000:.1f} | {median / floor:.2f}x | {rss} |")
+    if not cases[0].rss:
+        print(f"\nPeak memory needs GNU time at {TIME} (Debian package `time`).")
     return 0
 
 

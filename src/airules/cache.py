@@ -18,19 +18,26 @@ import marshal
 import os
 import sys
 from stat import S_ISREG
-from typing import TYPE_CHECKING, Any
+
+from airules import __version__
+from airules.listing import git_files_named, walk_files
 
 try:  # the C module directly: `hashlib` costs more to import than the whole lookup
     from _blake2 import blake2b
 except ImportError:  # pragma: no cover - CPython always has it, other interpreters may not
     from hashlib import blake2b
 
+# `typing` costs more to import than everything else this module does.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from typing import Any
 
     from airules.tree import Tree
 
-from airules import __version__
+    # One observation: (kind, name, value). Kinds: "f" a file (its link and bytes), "n" the
+    # files with a given name (nested rules), "d" the files below a folder.
+    Input = tuple[str, str, Any]
 
 FORMAT = 1
 MAX_ENTRIES = 8
@@ -38,10 +45,6 @@ CONFIG_NAMES = (".airules.yml", ".airules.yaml")
 FILE_NAME = "airules-cache"
 # Set AIRULES_CACHE=0 to always do a full run (for debugging, or benchmarking the full run).
 DISABLE_VAR = "AIRULES_CACHE"
-
-# One observation: (kind, name, value). Kinds: "f" a file (its link and bytes), "n" the
-# files with a given name (nested rules), "d" the files below a folder.
-Input = tuple[str, str, Any]
 
 
 def digest(data: bytes) -> bytes:
@@ -132,19 +135,17 @@ def observe_file_data(root: str, path: str, data: bytes | None) -> Any:
 def _observe(root: str, kind: str, name: str) -> Any:
     if kind == "f":
         return observe_file(root, name)
-    if kind in ("n", "d"):
-        # Listings (nested rules, rules folders) ask the tree again; it is rare enough that
-        # importing the tree here does not matter.
-        from pathlib import Path
-
-        from airules.errors import FatalError
-        from airules.tree import LocalTree
-
-        tree = LocalTree(Path(root))
+    if kind == "d":
+        real = os.path.realpath(os.path.join(root, name))
+        if not real.startswith(os.path.join(root, "")):
+            return None  # outside the root: the full run would refuse it
+        return tuple(walk_files(real, name)) if os.path.isdir(real) else ()
+    if kind == "n":
         try:
-            return tuple(tree.find_files(name) if kind == "n" else tree.list_dir(name))
-        except FatalError:
-            return object()
+            code, found, _ = git_files_named(root, name)
+        except OSError:
+            return None
+        return tuple(found) if code == 0 else None
     return object()  # an unknown kind never matches
 
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING
 
 from airules import __version__, cache
 from airules.errors import FatalError
+
+# `typing` would cost more to import than a replayed run takes.
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     import argparse

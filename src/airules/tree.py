@@ -7,18 +7,15 @@ import os
 import posixpath
 import re
 import stat
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
 
 from airules.errors import FatalError
+from airules.listing import TMP_SUFFIX, git_files_named, walk_files
 
 # No editor reads rules files anywhere near this size; refusing keeps memory bounded.
 MAX_FILE_BYTES = 1024 * 1024
-TMP_SUFFIX = ".airules-tmp"
-# A rules folder holds a handful of files; stop listing long before a mistake gets costly.
-MAX_LISTED_FILES = 1000
 # What os.symlink raises where the system or file system has no symlinks for us (Windows
 # without the privilege reports EPERM/winerror 1314; FAT and some network shares ENOTSUP).
 _NO_SYMLINK_ERRNOS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS}
@@ -257,56 +254,24 @@ class LocalTree:
         return True
 
     def find_files(self, name: str) -> list[str]:
-        import subprocess
-
-        # Glob magic characters in the name must match themselves.
-        escaped = "".join(f"\\{c}" if c in "*?[]\\" else c for c in name)
         try:
-            result = subprocess.run(
-                [
-                    "git",
-                    "ls-files",
-                    "-z",
-                    "--cached",
-                    "--others",
-                    "--exclude-standard",
-                    "--",
-                    f":(glob)**/{escaped}",
-                ],
-                cwd=self.root,
-                capture_output=True,
-            )
+            code, found, problem = git_files_named(str(self.root), name)
         except OSError as e:
             raise FatalError(
                 f"{self.root}: finding every {name} needs git, which could not run "
                 f"({e.strerror}); install git or remove `nested: true`"
             ) from None
-        if result.returncode != 0:
-            problem = result.stderr.decode("utf-8", "replace").strip().splitlines()
+        if code != 0:
             raise FatalError(
                 f"{self.root}: `nested: true` finds every {name} with `git ls-files`, which "
-                f"failed here ({problem[0] if problem else 'no message'}); run airules-check "
+                f"failed here ({problem or 'no message'}); run airules-check "
                 "inside a git repository or remove `nested: true`"
             )
-        found = result.stdout.decode("utf-8", "surrogateescape").split("\0")
-        return sorted({p for p in found if p})
+        return found
 
     def list_dir(self, folder: str) -> list[str]:
         real = self._real(folder)
-        if not real.is_dir():
-            return []
-        out: list[str] = []
-        for dirpath, dirnames, filenames in os.walk(real):
-            dirnames.sort()
-            rel = Path(dirpath).relative_to(real).as_posix()
-            prefix = folder if rel == "." else f"{folder}/{rel}"
-            for filename in sorted(filenames):
-                if filename.endswith(TMP_SUFFIX):
-                    continue
-                out.append(f"{prefix}/{filename}")
-                if len(out) >= MAX_LISTED_FILES:
-                    return out
-        return out
+        return walk_files(str(real), folder) if real.is_dir() else []
 
 
 def write_atomic(real: Path, data: bytes, mode: int | None = None) -> None:
@@ -320,6 +285,8 @@ def write_atomic(real: Path, data: bytes, mode: int | None = None) -> None:
             mode = stat.S_IMODE(real.stat().st_mode)
         except FileNotFoundError:
             mode = 0o666 & ~umask()
+    import tempfile  # only writes need it, and it is slow to import
+
     # The pid in the name lets a later run tell a crashed writer's leftovers from a writer
     # that is still at work.
     fd, tmp = tempfile.mkstemp(
