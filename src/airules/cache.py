@@ -111,10 +111,13 @@ def observe_file(root: str, path: str) -> Any:
     except OSError as e:
         return (link, e.errno)
     try:
-        if not S_ISREG(os.fstat(fd).st_mode):
+        st = os.fstat(fd)
+        if not S_ISREG(st.st_mode):
             return (link, "not a regular file")
-        with open(fd, "rb", closefd=False) as f:
-            return (link, digest(f.read()))
+        chunks = []
+        while chunk := os.read(fd, st.st_size + 1):
+            chunks.append(chunk)
+        return (link, digest(b"".join(chunks)))
     except OSError as e:
         return (link, e.errno)
     finally:
@@ -214,14 +217,20 @@ def store(argv: Sequence[str], root: str, inputs: Sequence[Input], out: str, err
 class Recorder:
     """A tree that notes what each read saw, so that a clean run can be stored."""
 
+    @property
+    def inputs(self) -> list[Input]:
+        return [(kind, name, value) for (kind, name), value in self.observed.items()]
+
     def __init__(self, tree: Tree, root: str) -> None:
         self.tree = tree
         self.root = root
-        self.inputs: list[Input] = []
+        # Keyed by what was observed, so reading a file twice (its link, then its bytes)
+        # costs the replay one look.
+        self.observed: dict[tuple[str, str], Any] = {}
 
     def read(self, path: str) -> bytes | None:
         data = self.tree.read(path)
-        self.inputs.append(("f", path, observe_file_data(self.root, path, data)))
+        self.observed["f", path] = observe_file_data(self.root, path, data)
         return data
 
     def write(self, path: str, data: bytes) -> None:
@@ -229,7 +238,7 @@ class Recorder:
 
     def readlink(self, path: str) -> str | None:
         link = self.tree.readlink(path)
-        self.inputs.append(("f", path, observe_file(self.root, path)))
+        self.observed["f", path] = observe_file(self.root, path)
         return link
 
     def symlink(self, path: str, target: str) -> bool:
@@ -237,10 +246,10 @@ class Recorder:
 
     def find_files(self, name: str) -> list[str]:
         found = self.tree.find_files(name)
-        self.inputs.append(("n", name, tuple(found)))
+        self.observed["n", name] = tuple(found)
         return found
 
     def list_dir(self, folder: str) -> list[str]:
         found = self.tree.list_dir(folder)
-        self.inputs.append(("d", folder, tuple(found)))
+        self.observed["d", folder] = tuple(found)
         return found

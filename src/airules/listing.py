@@ -35,12 +35,45 @@ def git_files_named(root: str, name: str) -> tuple[int, list[str], str]:
     Returns git's exit code, the sorted paths, and the first line of its complaint; raises
     OSError when git cannot run at all.
     """
-    import subprocess
-
     # Glob magic characters in the name must match themselves.
     escaped = "".join(f"\\{c}" if c in "*?[]\\" else c for c in name)
-    argv = ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--"]
-    result = subprocess.run([*argv, f":(glob)**/{escaped}"], cwd=root, capture_output=True)
-    found = result.stdout.decode("utf-8", "surrogateescape").split("\0")
-    problem = result.stderr.decode("utf-8", "replace").strip().splitlines()
-    return result.returncode, sorted({p for p in found if p}), problem[0] if problem else ""
+    args = ["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--"]
+    code, out, err = _git(root, [*args, f":(glob)**/{escaped}"])
+    found = out.decode("utf-8", "surrogateescape").split("\0")
+    problem = err.decode("utf-8", "replace").strip().splitlines()
+    return code, sorted({p for p in found if p}), problem[0] if problem else ""
+
+
+def _git(root: str, args: list[str]) -> tuple[int, bytes, bytes]:
+    if not hasattr(os, "posix_spawnp"):
+        import subprocess
+
+        result = subprocess.run(["git", *args], cwd=root, capture_output=True)
+        return result.returncode, result.stdout, result.stderr
+    # posix_spawn and two pipes instead of `subprocess`, whose import alone costs more than
+    # the whole replayed check of a small repository.
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    try:
+        pid = os.posix_spawnp(
+            "git",
+            ["git", "-C", root, *args],
+            os.environ,
+            file_actions=[
+                (os.POSIX_SPAWN_DUP2, out_w, 1),
+                (os.POSIX_SPAWN_DUP2, err_w, 2),
+                (os.POSIX_SPAWN_CLOSE, out_r),
+                (os.POSIX_SPAWN_CLOSE, err_r),
+            ],
+        )
+    except BaseException:
+        for fd in (out_r, out_w, err_r, err_w):
+            os.close(fd)
+        raise
+    os.close(out_w)
+    os.close(err_w)
+    # git says little on stderr, far less than a pipe holds, so reading stdout first is safe.
+    with open(out_r, "rb") as out, open(err_r, "rb") as err:
+        stdout, stderr = out.read(), err.read()
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), stdout, stderr
