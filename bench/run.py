@@ -238,7 +238,12 @@ def main() -> int:
         ]
         for n, mono in nested_cases:
             cases.append(
-                Case(f"git ls-files, {args.files} files", ["git", "ls-files"], mono, env=env)
+                Case(
+                    f"git ls-files, {args.files} files ({n} nested)",
+                    ["git", "ls-files"],
+                    mono,
+                    env=env,
+                )
             )
             cases.append(
                 Case(f"clean check, nested {n} in {args.files} files", [str(check)], mono, env=env)
