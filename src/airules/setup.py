@@ -93,7 +93,7 @@ def config_text(ids: Sequence[str], source: str = DEFAULT_SOURCE) -> str:
     width = max(len(i) for i in ids)
     lines = [
         f"# airules keeps each editor's rules file in sync with {source}: edit {source},",
-        "# then run `airules-check --fix`. Add or remove editors below; `airules-check --help`",
+        "# then run `airules-check --fix`. Add or remove editors below; `airules-check --list`",
         "# lists the ids.",
         f"source: {source}",
         "targets:",
