@@ -47,6 +47,57 @@ def _code_lines(text: str) -> set[int]:
     return lines
 
 
+_FENCE_RE = re.compile(r"(`{3,}|~{3,})(.*)")
+
+
+def fenced_lines(lines: list[str]) -> set[int] | None:
+    """The lines inside fenced code, found without markdown-it; None when that is not certain.
+
+    Certain for the shape nearly every rules file has: fences opened at column 0, outside any
+    list or quote, and no HTML block that could hold a fence line. A column-0 line closes every
+    list item and quote (fence and HTML lines are never lazy continuations), so such a fence is
+    top level and runs to its closing line. Anything else (an indented or nested fence line, a
+    line starting with `<`, a lone CR) is left to markdown-it, so the answer never differs from
+    markdown-it's for a column-0 marker line; tests/test_blocks.py holds it to that.
+    """
+    code: set[int] = set()
+    fence: tuple[str, int] | None = None
+    for i, raw in enumerate(lines):
+        line = raw.rstrip("\n").removesuffix("\r")
+        if "\r" in line:
+            return None
+        if fence is not None:
+            code.add(i)
+            char, length = fence
+            stripped = line.lstrip(" ")
+            width = len(stripped) - len(stripped.lstrip(char))
+            if (
+                len(line) - len(stripped) <= 3
+                and width >= length
+                and not stripped[width:].strip(" \t")
+            ):
+                fence = None
+            continue
+        opened = _FENCE_RE.match(line)
+        if opened is not None:
+            marks, info = opened.groups()
+            if marks[0] == "`" and "`" in info:
+                return None
+            fence = (marks[0], len(marks))
+            code.add(i)
+            continue
+        if "```" in line or "~~~" in line:
+            return None
+        stripped = line.lstrip(" ")
+        if (
+            stripped.startswith("<")
+            and len(line) - len(stripped) <= 3
+            and not (_BEGIN_RE.fullmatch(line) or _END_RE.fullmatch(line))
+        ):
+            return None
+    return code
+
+
 def find_block(text: str, path: str) -> Block | None:
     """The managed block of `text`, None if it has none; FatalError if markers are unbalanced."""
     lines = split_lines(text)
@@ -54,9 +105,12 @@ def find_block(text: str, path: str) -> Block | None:
     if not candidates:
         return None
     # A marker quoted in a code block is an example, not a marker. Code needs a fence or an
-    # indent, so markdown-it is only consulted when one could be there.
-    if "```" in text or "~~~" in text or any(lines[i][0] in " \t" for i in candidates):
-        code = _code_lines(text)
+    # indent; markdown-it (slow to import) is consulted only when the simple scan is unsure.
+    indented = any(lines[i][0] in " \t" for i in candidates)
+    if indented or "```" in text or "~~~" in text:
+        code = None if indented else fenced_lines(lines)
+        if code is None:
+            code = _code_lines(text)
         candidates = [i for i in candidates if i not in code]
     begin: int | None = None
     block: Block | None = None
