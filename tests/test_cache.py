@@ -199,3 +199,50 @@ def test_a_replay_imports_nothing_heavy(clean):
         [sys.executable, "-c", code], cwd=clean, capture_output=True, text=True, check=True
     )
     assert result.stdout.splitlines()[-1] == "[]"
+
+
+YAML_PROBE = (
+    "import sys\n"
+    "from airules.cli import main\n"
+    "code = main(sys.argv[1:])\n"
+    "print('yaml' in sys.modules, code, file=sys.stderr)\n"
+)
+
+
+def yaml_probe(root: Path) -> tuple[bool, int, str]:
+    result = subprocess.run(
+        [sys.executable, "-c", YAML_PROBE], cwd=root, capture_output=True, text=True
+    )
+    imported, code = result.stderr.strip().splitlines()[-1].split()
+    return imported == "True", int(code), result.stdout
+
+
+def test_a_drifted_run_reuses_the_parsed_config_while_its_text_is_unchanged(clean):
+    (clean / "ai-rules.md").write_text("# New rules\n")
+    assert yaml_probe(clean)[:2] == (False, 1)
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param("targets: [agents]\n", "targets: [claude]\n", id="same-length"),
+        pytest.param("targets: [agents]\n", "targets: [agents]\n\n", id="one-byte-more"),
+        pytest.param("targets: [agents]\n", "targets: [agents, claude]\n", id="added"),
+    ],
+)
+def test_a_changed_byte_in_the_config_is_parsed_again(repo, before, after):
+    (repo / ".airules.yml").write_text(before)
+    main(["--fix"])
+    (repo / "ai-rules.md").write_text("# Drifted\n")
+    assert yaml_probe(repo)[:2] == (False, 1)
+    (repo / ".airules.yml").write_text(after)
+    imported, code, out = yaml_probe(repo)
+    assert (imported, code) == (True, 1)
+    for editor in ("agents", "claude"):
+        path = {"agents": "AGENTS.md", "claude": "CLAUDE.md"}[editor]
+        reported = [
+            line
+            for line in out.splitlines()
+            if line.startswith(f"{path}: ") and "warning" not in line
+        ]
+        assert bool(reported) is (editor in after)

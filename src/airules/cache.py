@@ -161,6 +161,31 @@ def _load(path: str) -> dict[bytes, Any]:
     return entries if isinstance(entries, dict) else {}
 
 
+def _memo_key(root: str, key: object) -> tuple[str, bytes] | None:
+    if os.environ.get(DISABLE_VAR) == "0":
+        return None
+    path = cache_file(root)
+    if path is None:
+        return None
+    parts = ("memo", FORMAT, __version__, _tool_stamp(), key)
+    return path, digest(repr(parts).encode("utf-8", "surrogateescape"))
+
+
+def recall(root: str, key: object) -> Any:
+    """What `remember` stored for `key` (say, a parsed config for its exact text), or None."""
+    found = _memo_key(root, key)
+    if found is None:
+        return None
+    entry = _load(found[0]).get(found[1])
+    return entry[1] if isinstance(entry, tuple) and len(entry) == 2 else None
+
+
+def remember(root: str, key: object, value: Any) -> None:
+    found = _memo_key(root, key)
+    if found is not None:
+        _save(found[0], found[1], ("memo", value))
+
+
 def replay(argv: Sequence[str]) -> bool:
     """Print the stored output of an identical clean run and return True, or return False."""
     if os.environ.get(DISABLE_VAR) == "0":
@@ -196,14 +221,20 @@ def store(argv: Sequence[str], root: str, inputs: Sequence[Input], out: str, err
     if path is None:
         return
     try:
-        cwd = os.getcwd()
+        key = _key(argv, root, os.getcwd())
+    except OSError:
+        return
+    _save(path, key, (tuple(inputs), out, err))
+
+
+def _save(path: str, key: bytes, value: Any) -> None:
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
         entries = _load(path)
-        key = _key(argv, root, cwd)
         entries.pop(key, None)
-        entries[key] = (tuple(inputs), out, err)
+        entries[key] = value
         while len(entries) > MAX_ENTRIES:
             del entries[next(iter(entries))]
-        tmp = f"{path}.{os.getpid()}.tmp"
         with open(tmp, "wb") as f:
             marshal.dump(entries, f)
         os.replace(tmp, path)
@@ -211,7 +242,7 @@ def store(argv: Sequence[str], root: str, inputs: Sequence[Input], out: str, err
         import contextlib
 
         with contextlib.suppress(OSError):
-            os.unlink(f"{path}.{os.getpid()}.tmp")
+            os.unlink(tmp)
 
 
 class Recorder:

@@ -17,7 +17,7 @@ TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     import argparse
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
     from pathlib import Path
 
     from airules.config import Config
@@ -125,6 +125,27 @@ def _config_relpath(config: str, root: Path) -> str:
         raise FatalError(f"{config}: the config must be inside the repository ({root})") from None
 
 
+def _memo_parse(root: str, learned: list[tuple[object, object]]) -> Callable[[str, str], Config]:
+    """parse_config, remembered by the config's exact text: PyYAML costs a drifted check more
+    than anything else it does, and the config rarely changes when the rules do. What it
+    learns goes into `learned`, for the caller to keep once the run has gone well."""
+    from airules.config import config_from_data, config_to_data, parse_config
+
+    def parse(text: str, name: str) -> Config:
+        key = ("config", name, text)
+        data = cache.recall(root, key)
+        if data is not None:
+            try:
+                return config_from_data(data)
+            except (TypeError, ValueError):
+                pass  # stored by another shape of Config: parse again
+        config = parse_config(text, name)
+        learned.append((key, config_to_data(config)))
+        return config
+
+    return parse
+
+
 def run(
     *,
     start: Path,
@@ -149,7 +170,8 @@ def run(
     local = LocalTree(root)
     tree = cache.Recorder(local, str(root))
     rel_config = _config_relpath(config_path, root) if config_path else None
-    config = None if init else load_config(tree, rel_config)
+    learned: list[tuple[object, object]] = []
+    config = None if init else load_config(tree, rel_config, _memo_parse(str(root), learned))
     created = None
     if init or (fix and config is None and not editors):
         # First-time setup, and the picker it may show, load only when there is no config.
@@ -224,6 +246,9 @@ def run(
     sys.stdout.write(out)
     sys.stdout.flush()
     sys.stderr.write(err)
+    # A run that found bad input leaves the repository, its git folder included, as it was.
+    for key, value in [] if errors else learned:
+        cache.remember(str(root), key, value)
     # GitHub's format also writes the step outputs and summary, which a replay would not.
     if code == 0 and created is None and argv is not None and fmt != "github":
         cache.store(argv, str(root), tree.inputs, out, err)

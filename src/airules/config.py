@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import posixpath
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -50,6 +51,21 @@ class Config:
     path: str | None = None
     # Give every ai-rules.md below the root its own copies of the directory-level targets.
     nested: bool = False
+
+
+def config_to_data(config: Config) -> tuple[object, ...]:
+    """`config` as plain tuples, which `config_from_data` turns back into an equal Config."""
+    return dataclasses.astuple(config)
+
+
+def config_from_data(data: tuple[object, ...]) -> Config:
+    source, targets, path, nested = data
+    return Config(
+        source,  # type: ignore[arg-type]
+        tuple(TargetConfig(*t) for t in targets),  # type: ignore[attr-defined]
+        path,  # type: ignore[arg-type]
+        nested,  # type: ignore[arg-type]
+    )
 
 
 def check_relpath(value: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 import posixpath
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from airules.advice import Advice, collect
@@ -69,7 +69,9 @@ def decode(path: str, data: bytes) -> str:
         raise FatalError(f"{path}: is not UTF-8 (byte {e.start}); save it as UTF-8") from None
 
 
-def load_config(tree: Tree, path: str | None = None) -> Config | None:
+def load_config(
+    tree: Tree, path: str | None = None, parse: Callable[[str, str], Config] = parse_config
+) -> Config | None:
     """The repository's config, or None when it has none (and `path` was not given)."""
     names = (path,) if path is not None else CONFIG_NAMES
     found = [(name, data) for name in names if (data := tree.read(name)) is not None]
@@ -85,7 +87,7 @@ def load_config(tree: Tree, path: str | None = None) -> Config | None:
             f"{name}: is {len(data)} bytes, over the {MAX_CONFIG_BYTES} airules reads for a "
             "config; a config is a few lines, so shorten it"
         )
-    return parse_config(decode(name, data), name)
+    return parse(decode(name, data), name)
 
 
 def read_rules(tree: Tree, source: str) -> str:
