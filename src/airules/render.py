@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
+
+# CPython's own SHA-256 module: `hashlib` loads OpenSSL, which costs a drifted check more time
+# than hashing its few kilobytes. The module's name changed in 3.12.
+try:
+    from _sha2 import sha256  # type: ignore[import-not-found,unused-ignore]
+except ImportError:
+    try:
+        from _sha256 import sha256  # type: ignore[import-not-found,no-redef,unused-ignore]
+    except ImportError:  # another interpreter
+        from hashlib import sha256  # type: ignore[assignment,no-redef,unused-ignore]
 
 HASH_LEN = 12
 FIX_COMMAND = "airules-check --fix"
@@ -17,7 +26,8 @@ _BANNER_RE = re.compile(
 
 
 def digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:HASH_LEN]
+    hexdigest: str = sha256(text.encode("utf-8")).hexdigest()
+    return hexdigest[:HASH_LEN]
 
 
 def normalize(text: str) -> str:
