@@ -274,6 +274,21 @@ class LocalTree:
         return walk_files(str(real), folder) if real.is_dir() else []
 
 
+def _create_temp(real: Path) -> tuple[int, Path]:
+    """A new, private file beside `real`, as mkstemp makes one (`tempfile` itself costs a
+    `--fix` more to import than writing its files)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(10):
+        # The pid in the name lets a later run tell a crashed writer's leftovers from a
+        # writer that is still at work; O_EXCL makes the name this writer's alone.
+        tmp = real.parent / f".{real.name}.{os.getpid()}.{os.urandom(6).hex()}{TMP_SUFFIX}"
+        try:
+            return os.open(tmp, flags | getattr(os, "O_BINARY", 0), 0o600), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary file name", str(real.parent))
+
+
 def write_atomic(real: Path, data: bytes, mode: int | None = None) -> None:
     """Replace `real` with `data` in one rename, so no reader ever sees half a file.
 
@@ -285,13 +300,7 @@ def write_atomic(real: Path, data: bytes, mode: int | None = None) -> None:
             mode = stat.S_IMODE(real.stat().st_mode)
         except FileNotFoundError:
             mode = 0o666 & ~umask()
-    import tempfile  # only writes need it, and it is slow to import
-
-    # The pid in the name lets a later run tell a crashed writer's leftovers from a writer
-    # that is still at work.
-    fd, tmp = tempfile.mkstemp(
-        dir=real.parent, prefix=f".{real.name}.{os.getpid()}.", suffix=TMP_SUFFIX
-    )
+    fd, tmp = _create_temp(real)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -300,5 +309,5 @@ def write_atomic(real: Path, data: bytes, mode: int | None = None) -> None:
         os.chmod(tmp, mode)
         os.replace(tmp, real)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
