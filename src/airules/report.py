@@ -75,8 +75,6 @@ def _diff(status: TargetStatus, full: bool, color: bool) -> str:
 
 
 def _describe(status: TargetStatus) -> str:
-    if status.state is State.ERROR:
-        return status.message
     text: str = status.state.value
     if status.message and status.state is not State.DRIFTED:
         text += f": {status.message}"
@@ -104,14 +102,12 @@ def check_text(
     warnings: Sequence[Advice] = (),
     strict: bool = False,
 ) -> str:
+    # Targets in error never come here: the caller reports them on stderr, one line each.
     out = []
     for status in statuses:
         if status.state is State.OK and quiet:
             continue
         label = _paint(_describe(status), _STATE_COLOR[status.state], color)
-        if status.state is State.ERROR:
-            out.append(f"{label}\n")
-            continue
         if status.state is State.DRIFTED:
             label = _paint(
                 f"out of date with {status.source or source}", _STATE_COLOR[status.state], color
@@ -173,8 +169,6 @@ def fix_text(
                 f"{status.path}: {label}; move the edit into {source} and rerun, "
                 "or rerun with --force to overwrite it\n"
             )
-        elif status.state is State.ERROR:
-            out.append(_paint(status.message, _RED, color) + "\n")
         elif not quiet:
             out.append(f"{status.path}: {_paint('ok', _GREEN, color)}\n")
     out.extend(warning_lines(warnings, color))
