@@ -1,0 +1,637 @@
+"""The one place airules touches the working tree: a root directory descriptor, and every path
+resolved one component at a time relative to directory descriptors with O_NOFOLLOW.
+
+Checking a path string and then using it by name loses to anyone who swaps a folder for a
+symlink in between, and to links that lead into `.git`. Here nothing is ever opened by a path
+that the kernel resolves for us: each folder is opened from the descriptor of the one before,
+a symlink is read and walked again (from its own folder, or from the root when absolute) with a
+bounded number of hops, `..` can never climb above the root, and a folder that is the
+repository's git directory, compared by (st_dev, st_ino) whatever it is called, is refused.
+The same idea as Go's `os.Root` and Rust's `cap-std`.
+
+Standard library only, and cheap to import: the replay cache resolves paths with it too, so a
+replay is never more lenient than a full run (hence try/except/pass, not `contextlib`, whose
+import would cost the replay). POSIX only (`dir_fd` does not exist on Windows).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from stat import S_IMODE, S_ISDIR, S_ISLNK, S_ISREG
+
+from airules.errors import FatalError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+# No editor reads rules files anywhere near this size; refusing keeps memory bounded.
+MAX_FILE_BYTES = 1024 * 1024
+# Links followed while resolving one path; Linux's own limit is 40.
+MAX_HOPS = 40
+TMP_SUFFIX = ".airules-tmp"
+# A rules folder holds a handful of files; stop listing long before a mistake gets costly.
+MAX_LISTED_FILES = 1000
+
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_DIR = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW | _CLOEXEC
+# Non-blocking, so that opening a FIFO cannot hang; fstat then refuses it.
+_FILE = os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+_FILE |= _CLOEXEC
+# What opening a symlink with O_NOFOLLOW (or a file with O_DIRECTORY) fails with.
+_NOT_A_FOLDER = {errno.ELOOP, errno.ENOTDIR, getattr(errno, "EMLINK", errno.ELOOP)}
+
+# (st_dev, st_ino); for a file not there yet, its folder's and its name.
+Id = tuple[int, int] | tuple[int, int, str]
+
+
+class Missing(Exception):
+    """Nothing at the path (or a folder on it). `linked`: a symlink led there, so it is broken."""
+
+    def __init__(self, linked: bool) -> None:
+        self.linked = linked
+
+
+class Where:
+    """A resolved path: its real parent folder (an open descriptor) and its final name."""
+
+    __slots__ = ("fd", "folders", "ident", "linked", "name", "trail")
+
+    def __init__(
+        self, fd: int, name: str | None, folders: list[str], trail: list[object], linked: bool
+    ) -> None:
+        self.fd = fd
+        # None when the path names the folder `fd` itself.
+        self.name = name
+        # The real folder from the root, name by name.
+        self.folders = folders
+        # Every link text followed and every folder's (st_dev, st_ino), in order: what the
+        # replay cache compares, so a folder swapped for a link means a full run.
+        self.trail = trail
+        self.linked = linked
+        # The file's (st_dev, st_ino), once read.
+        self.ident: Id | None = None
+
+    @property
+    def real(self) -> str:
+        return "/".join([*self.folders, self.name] if self.name else self.folders)
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
+def _git_dirs(root: str, root_fd: int) -> set[Id]:
+    """The identities of the repository's git directories: `.git`, the folder a `.git` file
+    names (a worktree or submodule) and its common directory, and $GIT_DIR/$GIT_COMMON_DIR."""
+    found: set[Id] = set()
+    candidates = [os.environ.get("GIT_DIR"), os.environ.get("GIT_COMMON_DIR")]
+    try:
+        st = os.stat(".git", dir_fd=root_fd, follow_symlinks=False)
+    except OSError:
+        st = None
+    if st is not None and S_ISDIR(st.st_mode):
+        found.add((st.st_dev, st.st_ino))
+    elif st is not None and S_ISREG(st.st_mode):
+        try:
+            fd = os.open(".git", _FILE, dir_fd=root_fd)
+            try:
+                line = os.read(fd, 4096).decode("utf-8", "replace").splitlines()
+            finally:
+                os.close(fd)
+        except OSError:
+            line = []
+        if line and line[0].startswith("gitdir: "):
+            gitdir = os.path.join(root, line[0][len("gitdir: ") :].strip())
+            candidates.append(gitdir)
+            try:
+                with open(os.path.join(gitdir, "commondir"), encoding="utf-8") as f:
+                    candidates.append(os.path.join(gitdir, f.read(4096).strip()))
+            except OSError:
+                pass
+    for candidate in candidates:
+        if candidate:
+            try:
+                st = os.stat(candidate)
+            except OSError:
+                continue
+            found.add((st.st_dev, st.st_ino))
+    return found
+
+
+class Root:
+    """The working tree, held by a directory descriptor."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _CLOEXEC)
+        self.git_dirs = _git_dirs(path, self.fd)
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+    # Resolution.
+
+    def _outside(self, shown: str) -> FatalError:
+        return FatalError(
+            f"{shown}: resolves outside the repository through a symlink; airules never reads "
+            "or writes there, so replace the link with a file or choose another path"
+        )
+
+    def _git(self, shown: str) -> FatalError:
+        return FatalError(
+            f"{shown}: leads into the repository's git folder; airules never reads or writes "
+            "there, so replace the link or choose another path"
+        )
+
+    def walk(self, path: str, *, follow: bool = True, create: bool = False) -> Where:
+        """Resolve `path` to its real parent folder and final name, inside the root.
+
+        `follow`: a final component that is a symlink is followed too (else it is the name).
+        `create`: missing folders on the way are made. A path ending in `/.` names the folder
+        itself. Raises Missing, or FatalError naming `path`.
+        """
+        todo = path.split("/")[::-1]
+        stack: list[int] = []
+        folders: list[str] = []
+        trail: list[object] = []
+        hops = 0
+        linked = False
+
+        def bump() -> None:
+            nonlocal hops
+            hops += 1
+            if hops > MAX_HOPS:
+                raise FatalError(
+                    f"{path}: has too many levels of symbolic links (a loop?); replace the link "
+                    "with a file or choose another path"
+                )
+
+        def follow_link(text: str) -> None:
+            bump()
+            trail.append(text)
+            if text.startswith("/"):
+                # An absolute link is walked again from the root, if it names the root at all.
+                if text != self.path and not text.startswith(self.path.rstrip("/") + "/"):
+                    raise self._outside(path)
+                text = text[len(self.path) :]
+                while stack:
+                    os.close(stack.pop())
+                folders.clear()
+            todo.extend(text.split("/")[::-1])
+
+        try:
+            while todo:
+                name = todo.pop()
+                if name in ("", "."):
+                    continue
+                if name == "..":
+                    if not folders:
+                        raise self._outside(path)
+                    folders.pop()
+                    os.close(stack.pop())
+                    continue
+                # Any folder called .git, a nested repository's too, in any case.
+                if name.casefold() == ".git":
+                    raise self._git(path)
+                cur = stack[-1] if stack else self.fd
+                if not todo:
+                    if follow:
+                        try:
+                            text = os.readlink(name, dir_fd=cur)
+                        except OSError:
+                            text = None  # not a link (EINVAL), or nothing there
+                        if text is not None:
+                            linked = True
+                            follow_link(text)
+                            continue
+                    fd = os.dup(cur)
+                    return Where(fd, name, folders, trail, linked)
+                try:
+                    fd = os.open(name, _DIR, dir_fd=cur)
+                except FileNotFoundError:
+                    if not create:
+                        raise Missing(linked) from None
+                    try:  # noqa: SIM105
+                        os.mkdir(name, 0o777, dir_fd=cur)
+                    except FileExistsError:
+                        pass
+                    bump()  # whatever is there now is looked at again, a bounded number of times
+                    todo.append(name)
+                    continue
+                except OSError as e:
+                    if e.errno not in _NOT_A_FOLDER:
+                        raise FatalError(
+                            f"{path}: cannot be read ({e.strerror}); fix the path or its links, "
+                            "or choose another path"
+                        ) from None
+                    try:
+                        text = os.readlink(name, dir_fd=cur)
+                    except OSError:
+                        text = None
+                    if text is None:
+                        try:
+                            st = os.stat(name, dir_fd=cur, follow_symlinks=False)
+                        except OSError:
+                            st = None
+                        if st is not None and not S_ISDIR(st.st_mode) and not S_ISLNK(st.st_mode):
+                            raise FatalError(
+                                f"{path}: a folder on its path is a file; move that file or "
+                                "choose another path"
+                            ) from None
+                        # It changed between the two looks: look again, a bounded number of times.
+                        bump()
+                        todo.append(name)
+                        continue
+                    follow_link(text)
+                    continue
+                st = os.fstat(fd)
+                ident = (st.st_dev, st.st_ino)
+                if ident in self.git_dirs:
+                    os.close(fd)
+                    raise self._git(path)
+                stack.append(fd)
+                folders.append(name)
+                trail.append(ident)
+            fd = os.dup(stack[-1] if stack else self.fd)
+            return Where(fd, None, folders, trail, linked)
+        finally:
+            for fd in stack:
+                os.close(fd)
+
+    # Reading.
+
+    def read(self, path: str, limit: int = MAX_FILE_BYTES) -> tuple[bytes | None, Where | None]:
+        """The bytes of the regular file at `path` (links inside the root followed), or None
+        when nothing is there; never more than `limit` bytes read, whatever the file claims."""
+        try:
+            where = self.walk(path)
+        except Missing as e:
+            if e.linked:
+                raise _broken(path) from None
+            return None, None
+        try:
+            if where.name is None:
+                raise _directory(path)
+            try:
+                fd = os.open(where.name, _FILE, dir_fd=where.fd)
+            except FileNotFoundError:
+                if where.linked:
+                    raise _broken(path) from None
+                # Nothing there yet: its identity is its real folder's and its name, so two
+                # paths that would create one file are still told apart.
+                st = os.fstat(where.fd)
+                where.ident = (st.st_dev, st.st_ino, where.name)
+                return None, where
+            except OSError as e:
+                if e.errno in (errno.ELOOP, errno.ENXIO, errno.EOPNOTSUPP):
+                    # ELOOP: a link appeared since the walk looked; ENXIO: a socket.
+                    raise FatalError(
+                        f"{path}: is not a regular file (or changed while airules read it); "
+                        "move it or choose another path"
+                    ) from None
+                raise FatalError(
+                    f"{path}: cannot be read ({e.strerror}); fix the path or its permissions, "
+                    "or choose another path"
+                ) from None
+            try:
+                st = os.fstat(fd)
+                if S_ISDIR(st.st_mode):
+                    raise _directory(path)
+                if not S_ISREG(st.st_mode):
+                    raise FatalError(
+                        f"{path}: is not a regular file; move it or choose another path"
+                    )
+                where.ident = (st.st_dev, st.st_ino)
+                if st.st_size > limit:
+                    raise _too_big(path, st.st_size, limit)
+                data = read_bounded(fd, limit)
+                if data is None:
+                    raise _too_big(path, None, limit)
+                return data, where
+            except OSError as e:
+                raise FatalError(
+                    f"{path}: cannot be read ({e.strerror}); check its permissions"
+                ) from None
+            finally:
+                os.close(fd)
+        finally:
+            where.close()
+
+    def identity(self, path: str) -> Id | None:
+        """The (st_dev, st_ino) of what `path` leads to now, or None."""
+        try:
+            where = self.walk(path)
+        except (Missing, FatalError):
+            return None
+        try:
+            if where.name is None:
+                return None
+            st = os.stat(where.name, dir_fd=where.fd, follow_symlinks=False)
+            return (st.st_dev, st.st_ino)
+        except OSError:
+            return None
+        finally:
+            where.close()
+
+    def readlink(self, path: str) -> str | None:
+        """The link text when `path` itself is a symlink, else None."""
+        try:
+            where = self.walk(path, follow=False)
+        except Missing:
+            return None
+        try:
+            if where.name is None:
+                return None
+            try:
+                return os.readlink(where.name, dir_fd=where.fd)
+            except (OSError, ValueError):
+                return None
+        finally:
+            where.close()
+
+    def list_dir(self, folder: str) -> tuple[list[str], list[object]]:
+        """The files below `folder` (named `folder/...`, sorted, bounded), and its trail;
+        ([], []) when there is no such folder. Links to folders are not entered."""
+        try:
+            where = self.walk(f"{folder}/.")
+        except Missing:
+            return [], []
+        try:
+            return walk_files(where.fd, folder), where.trail
+        finally:
+            where.close()
+
+    # Writing.
+
+    def write(self, path: str, data: bytes) -> None:
+        """Replace the file at `path` (a link inside the root: the file it leads to) in one
+        rename, keeping its mode, owner and extended attributes (ACLs included)."""
+        where = self.walk(path, create=True)
+        try:
+            if where.name is None:
+                raise _directory(path)
+            replace_file(where.fd, where.name, data)
+        finally:
+            where.close()
+
+    def symlink(self, path: str, text: str) -> None:
+        """Make `path` a symlink holding `text`, replacing what is there, in one rename."""
+        where = self.walk(path, follow=False, create=True)
+        try:
+            assert where.name is not None, path
+            tmp = f".{where.name}.{os.getpid()}.link{TMP_SUFFIX}"
+            try:  # noqa: SIM105
+                os.unlink(tmp, dir_fd=where.fd)
+            except FileNotFoundError:
+                pass
+            os.symlink(text, tmp, dir_fd=where.fd)
+            try:
+                os.replace(tmp, where.name, src_dir_fd=where.fd, dst_dir_fd=where.fd)
+            except BaseException:
+                _unlink_quietly(tmp, where.fd)
+                raise
+        finally:
+            where.close()
+
+    def remove_stale_temps(self, paths: Iterable[str]) -> list[str]:
+        """Delete the temporary files a killed writer left beside `paths`; return their paths.
+
+        Only files named like ours whose writer's process is gone: a run still at work keeps
+        its file, and a reused pid errs on the side of keeping one.
+        """
+        places: dict[str, set[str]] = {}
+        for path in paths:
+            # Links are made beside the path; files are written where it resolves to.
+            for follow in (False, True):
+                try:
+                    where = self.walk(path, follow=follow)
+                except (Missing, FatalError):
+                    continue
+                folder = "/".join(where.folders)
+                where.close()
+                if where.name is not None:
+                    places.setdefault(folder, set()).add(where.name)
+        removed = []
+        for folder, names in sorted(places.items()):
+            try:
+                where = self.walk(f"{folder}/.")
+            except (Missing, FatalError):
+                continue
+            try:
+                for entry in os.scandir(where.fd):
+                    if _stale(entry.name, names) and entry.is_file(follow_symlinks=False):
+                        try:
+                            os.unlink(entry.name, dir_fd=where.fd)
+                        except OSError:
+                            # Housekeeping only: a leftover that cannot go is harmless.
+                            continue
+                        removed.append(f"{folder}/{entry.name}" if folder else entry.name)
+            except OSError:
+                continue
+            finally:
+                where.close()
+        return sorted(removed)
+
+
+def stale_temps_in(fd: int) -> bool:
+    """Whether the folder open at `fd` holds a dead writer's temporary file (any target's)."""
+    try:
+        names = [e.name for e in os.scandir(fd) if e.name.endswith(TMP_SUFFIX)]
+    except OSError:
+        return False
+    return any(_stale(name, None) for name in names)
+
+
+def _stale(entry: str, names: set[str] | None) -> bool:
+    if not (entry.startswith(".") and entry.endswith(TMP_SUFFIX)):
+        return False
+    # `.NAME.PID.RANDOM.airules-tmp`: exactly a pid and a random part, so `.a.` never claims
+    # `.a.1.`'s files.
+    rest = entry[1 : -len(TMP_SUFFIX)]
+    name, _, tail = rest.rpartition(".")
+    name, _, pid = name.rpartition(".")
+    random_part = all(c.isascii() and (c.isalnum() or c == "_") for c in tail)
+    if not (pid.isdigit() and tail and random_part):
+        return False
+    if names is not None and name not in names:
+        return False
+    return not _pid_alive(int(pid))
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
+
+
+def _directory(path: str) -> FatalError:
+    return FatalError(f"{path}: is a directory, not a file; move it or choose another path")
+
+
+def _broken(path: str) -> FatalError:
+    return FatalError(f"{path}: is a broken symlink; remove it or point it at a file")
+
+
+def _too_big(path: str, size: int | None, limit: int) -> FatalError:
+    what = f"is {size} bytes" if size is not None else f"holds more than {limit} bytes"
+    return FatalError(
+        f"{path}: {what}, over the {limit} airules reads; no editor reads rules that long, "
+        "so shorten it"
+    )
+
+
+def read_bounded(fd: int, limit: int) -> bytes | None:
+    """At most `limit` bytes from `fd`, or None when there are more (files under /proc say
+    their size is 0, so `st_size` is never trusted)."""
+    chunks: list[bytes] = []
+    total = 0
+    while total <= limit:
+        chunk = os.read(fd, min(limit + 1 - total, 1 << 20) or 1)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        total += len(chunk)
+    return None
+
+
+def walk_files(fd: int, folder: str) -> list[str]:
+    """The files below the folder open at `fd`, named as `folder/...`, sorted and bounded.
+    Subfolders are opened relative to their parent with O_NOFOLLOW; links to folders are not
+    entered (nor listed), links to files are listed."""
+    out: list[str] = []
+
+    def visit(dfd: int, prefix: str) -> bool:
+        try:
+            entries = sorted(os.scandir(dfd), key=lambda e: e.name)
+        except OSError:
+            return True
+        subdirs = []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if not entry.is_symlink():
+                    subdirs.append(entry.name)
+                continue
+            if entry.name.endswith(TMP_SUFFIX):
+                continue
+            out.append(f"{prefix}/{entry.name}")
+            if len(out) >= MAX_LISTED_FILES:
+                return False
+        for name in subdirs:
+            if name.casefold() == ".git":
+                continue
+            try:
+                sub = os.open(name, _DIR, dir_fd=dfd)
+            except OSError:
+                continue
+            try:
+                if not visit(sub, f"{prefix}/{name}"):
+                    return False
+            finally:
+                os.close(sub)
+        return True
+
+    visit(fd, folder)
+    return out
+
+
+def _unlink_quietly(name: str, dir_fd: int) -> None:
+    try:  # noqa: SIM105
+        os.unlink(name, dir_fd=dir_fd)
+    except OSError:
+        pass
+
+
+def umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _xattrs(fd: int) -> list[tuple[str, bytes]]:
+    """The file's extended attributes, POSIX ACLs (`system.posix_acl_access`) among them."""
+    if not hasattr(os, "listxattr"):
+        return []
+    try:
+        names = os.listxattr(fd)
+    except OSError:
+        return []
+    out = []
+    for name in names:
+        try:
+            out.append((name, os.getxattr(fd, name)))
+        except OSError:
+            continue
+    return out
+
+
+def replace_file(dir_fd: int, name: str, data: bytes, *, mode: int | None = None) -> None:
+    """Replace `name` in the folder open at `dir_fd` with `data`, so no reader ever sees half
+    a file: a new temporary file made with O_CREAT|O_EXCL|O_NOFOLLOW beside it, flushed, given
+    the old file's mode, owner and extended attributes, then renamed over it.
+
+    `mode`, when given, wins; otherwise the old file's, or for a new file the umask's default.
+    """
+    attrs: list[tuple[str, bytes]] = []
+    owner = None
+    try:
+        old = os.open(name, _FILE, dir_fd=dir_fd)
+    except FileNotFoundError:
+        old = None
+    if old is not None:
+        try:
+            st = os.fstat(old)
+            if not S_ISREG(st.st_mode):
+                raise OSError(errno.EINVAL, "not a regular file")
+            if mode is None:
+                mode = S_IMODE(st.st_mode)
+            owner = (st.st_uid, st.st_gid)
+            attrs = _xattrs(old)
+        finally:
+            os.close(old)
+    if mode is None:
+        mode = 0o666 & ~umask()
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC
+    for _ in range(10):
+        # The pid in the name lets a later run tell a crashed writer's leftovers from a
+        # writer that is still at work; O_EXCL makes the name this writer's alone.
+        tmp = f".{name}.{os.getpid()}.{os.urandom(6).hex()}{TMP_SUFFIX}"
+        try:
+            fd = os.open(tmp, flags, 0o600, dir_fd=dir_fd)
+            break
+        except FileExistsError:
+            continue
+    else:
+        raise FileExistsError(errno.EEXIST, "no free temporary file name", name)
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+            if owner is not None and owner != (os.geteuid(), os.getegid()):
+                try:  # noqa: SIM105
+                    os.fchown(fd, *owner)
+                except OSError:
+                    pass  # only root may give a file away; the rules still get written
+            os.fchmod(fd, mode)
+            for key, value in attrs:
+                try:  # noqa: SIM105
+                    os.setxattr(fd, key, value)
+                except OSError:
+                    pass  # security.* needs privileges this run may not have
+        finally:
+            os.close(fd)
+        os.replace(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+    except BaseException:
+        _unlink_quietly(tmp, dir_fd)
+        raise
