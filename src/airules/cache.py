@@ -20,7 +20,9 @@ import sys
 from stat import S_ISREG
 
 from airules import __version__
-from airules.listing import git_files_named, walk_files
+from airules.confined import Missing, Root, read_bounded, stale_temps_in
+from airules.errors import FatalError
+from airules.listing import git_files_named
 
 try:  # the C module directly: `hashlib` costs more to import than the whole lookup
     from _blake2 import blake2b
@@ -35,14 +37,18 @@ if TYPE_CHECKING:
 
     from airules.tree import Tree
 
-    # One observation: (kind, name, value). Kinds: "f" a file (its link and bytes), "n" the
-    # files with a given name (nested rules), "d" the files below a folder.
+    # One observation: (kind, name, value). Kinds: "f" a file (the links and folders on its
+    # way, and its bytes), "l" a path's own link text, "n" the files with a given name
+    # (nested rules), "d" the files below a folder.
     Input = tuple[str, str, Any]
 
-FORMAT = 1
+FORMAT = 2
 MAX_ENTRIES = 8
 CONFIG_NAMES = (".airules.yml", ".airules.yaml")
 FILE_NAME = "airules-cache"
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_READ_FLAGS = os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0) | _CLOEXEC
 # Set AIRULES_CACHE=0 to always do a full run (for debugging, or benchmarking the full run).
 DISABLE_VAR = "AIRULES_CACHE"
 
@@ -51,8 +57,18 @@ def digest(data: bytes) -> bytes:
     return blake2b(data, digest_size=16).digest()
 
 
+# Environment that changes which repository and work tree git (and so airules) sees.
+_GIT_VARS = ("GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR")
+# A cache holds a few small entries; anything far larger is not ours to trust.
+MAX_CACHE_BYTES = 4 * 1024 * 1024
+
+
 def find_root(start: str) -> str | None:
-    """The nearest folder at or above `start` holding `.git` or an airules config."""
+    """The root: $GIT_WORK_TREE when set (as git does), else the nearest folder at or above
+    `start` holding `.git` or an airules config."""
+    work_tree = os.environ.get("GIT_WORK_TREE")
+    if work_tree:
+        return os.path.abspath(work_tree)
     folder = start
     while True:
         for name in (*CONFIG_NAMES, ".git"):
@@ -65,12 +81,19 @@ def find_root(start: str) -> str | None:
 
 
 def cache_file(root: str) -> str | None:
+    git_dir = os.environ.get("GIT_DIR")
+    if git_dir:
+        git_dir = os.path.abspath(git_dir)
+        return os.path.join(git_dir, FILE_NAME) if os.path.isdir(git_dir) else None
     dotgit = os.path.join(root, ".git")
-    if os.path.isdir(dotgit):
+    if os.path.isdir(dotgit) and not os.path.islink(dotgit):
         return os.path.join(dotgit, FILE_NAME)
     try:  # a worktree or submodule: `.git` is a file saying where the git folder is
-        with open(dotgit, encoding="utf-8") as f:
-            line = f.readline().strip()
+        fd = os.open(dotgit, _READ_FLAGS)
+        try:
+            line = os.read(fd, 4096).decode("utf-8", "replace").split("\n")[0].strip()
+        finally:
+            os.close(fd)
     except OSError:
         return None
     if not line.startswith("gitdir: "):
@@ -92,72 +115,59 @@ def _tool_stamp() -> list[tuple[str, int, int]]:
 
 def _key(argv: Sequence[str], root: str, cwd: str) -> bytes:
     color = (sys.stdout.isatty(), bool(os.environ.get("NO_COLOR")))
-    parts = (FORMAT, __version__, _tool_stamp(), tuple(argv), root, cwd, color)
+    git = tuple(os.environ.get(name) for name in _GIT_VARS)
+    parts = (FORMAT, __version__, _tool_stamp(), tuple(argv), root, cwd, color, git)
     return digest(repr(parts).encode("utf-8", "surrogateescape"))
 
 
-def observe_file(root: str, path: str) -> Any:
-    """What a run would see at `path`: its link target if a symlink, and its bytes' digest."""
-    full = os.path.join(root, path)
-    try:
-        link: str | None = os.readlink(full)
-    except FileNotFoundError:
-        return None
-    except OSError:  # not a symlink (EINVAL), or a folder on the way is not a folder
-        link = None
-    try:
-        # Non-blocking, so that a FIFO planted at a target's path cannot hang the lookup.
-        fd = os.open(full, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError as e:
-        return (link, e.errno)
-    try:
-        st = os.fstat(fd)
-        if not S_ISREG(st.st_mode):
-            return (link, "not a regular file")
-        chunks = []
-        while chunk := os.read(fd, st.st_size + 1):
-            chunks.append(chunk)
-        return (link, digest(b"".join(chunks)))
-    except OSError as e:
-        return (link, e.errno)
-    finally:
-        os.close(fd)
+def file_observation(trail: Any, data: bytes | None) -> Any:
+    """What a read saw: None for nothing there, else the links and folders it went through
+    (their identities) and its bytes' digest."""
+    return None if data is None else (trail, digest(data))
 
 
-def observe_file_data(root: str, path: str, data: bytes | None) -> Any:
-    """The observation of a read that returned `data`, in the form `observe_file` gives."""
-    if data is None:
-        return None if not os.path.islink(os.path.join(root, path)) else observe_file(root, path)
+def observe(fs: Root, kind: str, name: str) -> Any:
+    """Look again, through the same confined code a full run uses, and say what was seen.
+    A refusal is an observation too: a full run that was refused the same way stored it."""
     try:
-        link: str | None = os.readlink(os.path.join(root, path))
+        if kind == "f":
+            data, where = fs.read(name)
+            return file_observation(None if where is None else tuple(where.trail), data)
+        if kind == "l":
+            text, trail = fs.readlink(name)
+            return (text, tuple(trail))
+        if kind == "d":
+            found, trail = fs.list_dir(name)
+            return (tuple(found), tuple(trail))
+        if kind == "n":
+            try:
+                code, found, _ = git_files_named(fs.path, name)
+            except OSError:
+                return None
+            return tuple(found) if code == 0 else None
+    except FatalError as e:
+        return ("!", str(e))
     except OSError:
-        link = None
-    return (link, digest(data))
-
-
-def _observe(root: str, kind: str, name: str) -> Any:
-    if kind == "f":
-        return observe_file(root, name)
-    if kind == "d":
-        real = os.path.realpath(os.path.join(root, name))
-        if not real.startswith(os.path.join(root, "")):
-            return None  # outside the root: the full run would refuse it
-        return tuple(walk_files(real, name)) if os.path.isdir(real) else ()
-    if kind == "n":
-        try:
-            code, found, _ = git_files_named(root, name)
-        except OSError:
-            return None
-        return tuple(found) if code == 0 else None
+        return object()  # never equal: a full run decides
     return object()  # an unknown kind never matches
 
 
 def _load(path: str) -> dict[bytes, Any]:
+    # O_NOFOLLOW | O_NONBLOCK and fstat: a cache that is a link, a FIFO or huge is not ours,
+    # and is ignored rather than followed, waited on or read whole.
     try:
-        with open(path, "rb") as f:
-            entries = marshal.load(f)
+        fd = os.open(path, _READ_FLAGS)
+    except OSError:
+        return {}
+    try:
+        if not S_ISREG(os.fstat(fd).st_mode):
+            return {}
+        data = read_bounded(fd, MAX_CACHE_BYTES)
+        entries = marshal.loads(data) if data else None
     except (OSError, EOFError, ValueError, TypeError):
         return {}
+    finally:
+        os.close(fd)
     return entries if isinstance(entries, dict) else {}
 
 
@@ -200,17 +210,41 @@ def replay(argv: Sequence[str]) -> bool:
         return False
     entry = _load(path).get(_key(argv, root, cwd))
     try:
+        fs = Root(root)
+    except OSError:
+        return False
+    try:
         inputs, out, err = entry  # type: ignore[misc]
         for kind, name, value in inputs:
-            if _observe(root, kind, name) != value:
+            if observe(fs, kind, name) != value:
                 return False
+        # A full --fix also clears a killed writer's temporary files; leave that to one.
+        if "--fix" in argv and _stale_temps(fs, [name for kind, name, _ in inputs if kind in "fl"]):
+            return False
     except (TypeError, ValueError):
         return False
+    finally:
+        fs.close()
     sys.stdout.write(out)
     sys.stdout.flush()
     if err:
         sys.stderr.write(err)
     return True
+
+
+def _stale_temps(fs: Root, paths: Sequence[str]) -> bool:
+    folders = {p.rpartition("/")[0] for p in paths}
+    for folder in folders:
+        try:
+            where = fs.walk(f"{folder}/.")
+        except (Missing, FatalError):
+            continue
+        try:
+            if stale_temps_in(where.fd):
+                return True
+        finally:
+            where.close()
+    return False
 
 
 def store(argv: Sequence[str], root: str, inputs: Sequence[Input], out: str, err: str) -> None:
@@ -228,25 +262,38 @@ def store(argv: Sequence[str], root: str, inputs: Sequence[Input], out: str, err
 
 
 def _save(path: str, key: bytes, value: Any) -> None:
-    tmp = f"{path}.{os.getpid()}.tmp"
+    tmp = f"{path}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
+    fd = -1
     try:
         entries = _load(path)
         entries.pop(key, None)
         entries[key] = value
         while len(entries) > MAX_ENTRIES:
             del entries[next(iter(entries))]
-        with open(tmp, "wb") as f:
-            marshal.dump(entries, f)
+        data = marshal.dumps(entries)
+        # A new file of our own, never a link or a FIFO someone planted under the name.
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC
+        fd = os.open(tmp, flags, 0o600)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.close(fd)
+        fd = -1
         os.replace(tmp, path)
     except (OSError, ValueError):
-        import contextlib
-
-        with contextlib.suppress(OSError):
+        if fd >= 0:
+            os.close(fd)
+        try:  # noqa: SIM105 - contextlib costs an import
             os.unlink(tmp)
+        except OSError:
+            pass
 
 
 class Recorder:
-    """A tree that notes what each read saw, so that a clean run can be stored."""
+    """A tree that notes what each look saw, so that a clean run can be stored.
+
+    Reads that fail are noted too (the warnings' reads catch their errors), so a replay can
+    never pass where the full run would have seen something different."""
 
     @property
     def inputs(self) -> list[Input]:
@@ -255,25 +302,38 @@ class Recorder:
     def __init__(self, tree: Tree, root: str) -> None:
         self.tree = tree
         self.root = root
-        # Keyed by what was observed, so reading a file twice (its link, then its bytes)
-        # costs the replay one look.
+        # Keyed by what was observed, so reading a file twice costs the replay one look.
         self.observed: dict[tuple[str, str], Any] = {}
+        self._trails: dict[tuple[str, str], Any] = getattr(tree, "trails", {})
 
     def read(self, path: str) -> bytes | None:
-        data = self.tree.read(path)
-        self.observed["f", path] = observe_file_data(self.root, path, data)
+        try:
+            data = self.tree.read(path)
+        except FatalError as e:
+            self.observed["f", path] = ("!", str(e))
+            raise
+        self.observed["f", path] = file_observation(self._trails.get(("f", path)), data)
         return data
 
     def write(self, path: str, data: bytes) -> None:
         self.tree.write(path, data)
 
     def readlink(self, path: str) -> str | None:
-        link = self.tree.readlink(path)
-        self.observed["f", path] = observe_file(self.root, path)
+        try:
+            link = self.tree.readlink(path)
+        except FatalError as e:
+            self.observed["l", path] = ("!", str(e))
+            raise
+        self.observed["l", path] = (link, self._trails.get(("l", path), ()))
         return link
 
     def symlink(self, path: str, target: str) -> bool:
         return self.tree.symlink(path, target)
+
+    def link_text(self, path: str, source: str) -> str:
+        from airules.engine import link_text
+
+        return link_text(self.tree, path, source)
 
     def find_files(self, name: str) -> list[str]:
         found = self.tree.find_files(name)
@@ -281,6 +341,10 @@ class Recorder:
         return found
 
     def list_dir(self, folder: str) -> list[str]:
-        found = self.tree.list_dir(folder)
-        self.observed["d", folder] = tuple(found)
+        try:
+            found = self.tree.list_dir(folder)
+        except FatalError as e:
+            self.observed["d", folder] = ("!", str(e))
+            raise
+        self.observed["d", folder] = (tuple(found), self._trails.get(("d", folder), ()))
         return found

@@ -335,19 +335,19 @@ class Root:
         finally:
             where.close()
 
-    def readlink(self, path: str) -> str | None:
-        """The link text when `path` itself is a symlink, else None."""
+    def readlink(self, path: str) -> tuple[str | None, list[object]]:
+        """The link text when `path` itself is a symlink, else None; and its folder's trail."""
         try:
             where = self.walk(path, follow=False)
         except Missing:
-            return None
+            return None, []
         try:
             if where.name is None:
-                return None
+                return None, where.trail
             try:
-                return os.readlink(where.name, dir_fd=where.fd)
+                return os.readlink(where.name, dir_fd=where.fd), where.trail
             except (OSError, ValueError):
-                return None
+                return None, where.trail
         finally:
             where.close()
 

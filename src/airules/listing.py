@@ -1,54 +1,71 @@
-"""Listing files: the two ways a run discovers paths, shared by the tree and the cache.
+"""Listing files with git, shared by the tree and the cache.
 
-Standard library only, and nothing costly at import: the cache replays these listings on the
-hot path to prove that nothing new has appeared since a clean run.
+git's output is input like any other: every path it returns is checked as a config path is
+(no control characters, no `..`, nothing absolute, no `.git`), its stderr is drained while its
+stdout is read (so no amount of warnings can deadlock it), and both are bounded.
+
+Standard library only, and nothing costly at import: the cache replays this listing on the hot
+path to prove that nothing new has appeared since a clean run.
 """
 
 from __future__ import annotations
 
 import os
 
-TMP_SUFFIX = ".airules-tmp"
-# A rules folder holds a handful of files; stop listing long before a mistake gets costly.
-MAX_LISTED_FILES = 1000
+# Ten thousand files with long names are a few megabytes; far beyond that is not a listing.
+MAX_LISTING_BYTES = 64 * 1024 * 1024
+# Only the first line of git's complaint is reported.
+MAX_STDERR_BYTES = 64 * 1024
+# Environment that says which repository and work tree git uses: relative values are made
+# absolute, because git runs in the root (`-C`), not where airules was started.
+_GIT_PATH_VARS = ("GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR", "GIT_INDEX_FILE")
 
 
-def walk_files(real: str, folder: str) -> list[str]:
-    """The files below the real folder `real`, named as `folder/...`, sorted and bounded."""
-    out: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(real):
-        dirnames.sort()
-        rel = os.path.relpath(dirpath, real).replace(os.sep, "/")
-        prefix = folder if rel == "." else f"{folder}/{rel}"
-        for filename in sorted(filenames):
-            if filename.endswith(TMP_SUFFIX):
-                continue
-            out.append(f"{prefix}/{filename}")
-            if len(out) >= MAX_LISTED_FILES:
-                return out
-    return out
+class BadListing(ValueError):
+    """git listed a path airules will not use; args: (path, problem)."""
+
+
+def check_listed(path: str) -> str:
+    """`path` if it is a clean relative path, else BadListing saying why."""
+    if any(c < " " or c == "\x7f" for c in path):
+        raise BadListing(path, "contains a control character such as a newline")
+    parts = path.split("/")
+    if path.startswith("/") or "" in parts or "." in parts or ".." in parts:
+        raise BadListing(path, "is not a clean path inside the repository")
+    if any(p.casefold() == ".git" for p in parts):
+        raise BadListing(path, "is inside a .git folder")
+    return path
 
 
 def git_files_named(root: str, name: str) -> tuple[int, list[str], str]:
     """Every file called `name` that git tracks or would track (untracked, not ignored).
 
     Returns git's exit code, the sorted paths, and the first line of its complaint; raises
-    OSError when git cannot run at all.
+    OSError when git cannot run at all, BadListing when it lists a path airules refuses.
     """
     # Glob magic characters in the name must match themselves.
     escaped = "".join(f"\\{c}" if c in "*?[]\\" else c for c in name)
     args = ["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--"]
-    code, out, err = _git(root, [*args, f":(glob)**/{escaped}"])
+    code, out, err = git(root, [*args, f":(glob)**/{escaped}"])
     found = out.decode("utf-8", "surrogateescape").split("\0")
     problem = err.decode("utf-8", "replace").strip().splitlines()
-    return code, sorted({p for p in found if p}), problem[0] if problem else ""
+    paths = sorted({check_listed(p) for p in found if p})
+    return code, paths, problem[0] if problem else ""
 
 
-def _git(root: str, args: list[str]) -> tuple[int, bytes, bytes]:
+def git_env() -> dict[str, str]:
+    env = dict(os.environ)
+    for var in _GIT_PATH_VARS:
+        if env.get(var):
+            env[var] = os.path.abspath(env[var])
+    return env
+
+
+def git(root: str, args: list[str]) -> tuple[int, bytes, bytes]:
     if not hasattr(os, "posix_spawnp"):
         import subprocess
 
-        result = subprocess.run(["git", *args], cwd=root, capture_output=True)
+        result = subprocess.run(["git", *args], cwd=root, capture_output=True, env=git_env())
         return result.returncode, result.stdout, result.stderr
     # posix_spawn and two pipes instead of `subprocess`, whose import alone costs more than
     # the whole replayed check of a small repository.
@@ -58,7 +75,7 @@ def _git(root: str, args: list[str]) -> tuple[int, bytes, bytes]:
         pid = os.posix_spawnp(
             "git",
             ["git", "-C", root, *args],
-            os.environ,
+            git_env(),
             file_actions=[
                 (os.POSIX_SPAWN_DUP2, out_w, 1),
                 (os.POSIX_SPAWN_DUP2, err_w, 2),
@@ -72,8 +89,36 @@ def _git(root: str, args: list[str]) -> tuple[int, bytes, bytes]:
         raise
     os.close(out_w)
     os.close(err_w)
-    # git says little on stderr, far less than a pipe holds, so reading stdout first is safe.
-    with open(out_r, "rb") as out, open(err_r, "rb") as err:
-        stdout, stderr = out.read(), err.read()
-    _, status = os.waitpid(pid, 0)
+    try:
+        stdout, stderr = _drain(out_r, err_r)
+    finally:
+        os.close(out_r)
+        os.close(err_r)
+        _, status = os.waitpid(pid, 0)
     return os.waitstatus_to_exitcode(status), stdout, stderr
+
+
+def _drain(out_fd: int, err_fd: int) -> tuple[bytes, bytes]:
+    """Read both pipes as data arrives, so git never blocks on a full stderr pipe while we
+    wait on stdout; keep at most the bounds (the rest is read and dropped)."""
+    import select
+
+    out: list[bytes] = []
+    err: list[bytes] = []
+    sizes = {out_fd: 0, err_fd: 0}
+    limits = {out_fd: MAX_LISTING_BYTES, err_fd: MAX_STDERR_BYTES}
+    sinks = {out_fd: out, err_fd: err}
+    open_fds = [out_fd, err_fd]
+    while open_fds:
+        ready, _, _ = select.select(open_fds, [], [])
+        for fd in ready:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                open_fds.remove(fd)
+                continue
+            if sizes[fd] < limits[fd]:
+                sinks[fd].append(chunk[: limits[fd] - sizes[fd]])
+            sizes[fd] += len(chunk)
+    if sizes[out_fd] > MAX_LISTING_BYTES:
+        raise BadListing("git ls-files", f"printed more than {MAX_LISTING_BYTES} bytes")
+    return b"".join(out), b"".join(err)

@@ -12,10 +12,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
 
-from airules import confined
+from airules import confined, safetext
 from airules.confined import MAX_FILE_BYTES, TMP_SUFFIX, Id
 from airules.errors import FatalError
-from airules.listing import git_files_named
+from airules.listing import BadListing, git_files_named
 
 __all__ = ["MAX_FILE_BYTES", "TMP_SUFFIX", "LocalTree", "NoSymlinks", "Tree", "find_root"]
 
@@ -88,12 +88,13 @@ class LocalTree:
         # same file (a symlink, a hard link, a case-insensitive or Unicode-normalising file
         # system) would let --fix write the rules into the source or another target.
         self._names: dict[Id, str] = {}
-        # What each read saw on its way (link texts, folder identities), for the cache.
-        self.trails: dict[str, tuple[object, ...] | None] = {}
+        # What each look saw on its way (link texts, folder identities), by (kind, path): the
+        # replay cache compares them, so a folder swapped for a link means a full run.
+        self.trails: dict[tuple[str, str], tuple[object, ...] | None] = {}
 
     def read(self, path: str) -> bytes | None:
         data, where = self._fs.read(path)
-        self.trails[path] = None if where is None or data is None else tuple(where.trail)
+        self.trails["f", path] = None if where is None or data is None else tuple(where.trail)
         if where is not None and where.ident is not None:
             other = self._names.setdefault(where.ident, path)
             if other != path and self._fs.identity(other) != where.ident:
@@ -128,7 +129,9 @@ class LocalTree:
             ) from None
 
     def readlink(self, path: str) -> str | None:
-        return self._fs.readlink(path)
+        text, trail = self._fs.readlink(path)
+        self.trails["l", path] = tuple(trail)
+        return text
 
     def _real_folder(self, path: str) -> str:
         """The real folder `path` goes in, from the root (a linked folder on its way moves it)."""
@@ -186,6 +189,12 @@ class LocalTree:
     def find_files(self, name: str) -> list[str]:
         try:
             code, found, problem = git_files_named(str(self.root), name)
+        except BadListing as e:
+            path, why = e.args
+            raise FatalError(
+                f"{safetext.line(path)}: git lists it, but it {why}; rename it or remove "
+                "`nested: true`"
+            ) from None
         except OSError as e:
             raise FatalError(
                 f"{self.root}: finding every {name} needs git, which could not run "
@@ -194,13 +203,14 @@ class LocalTree:
         if code != 0:
             raise FatalError(
                 f"{self.root}: `nested: true` finds every {name} with `git ls-files`, which "
-                f"failed here ({problem or 'no message'}); run airules-check "
+                f"failed here ({safetext.line(problem) or 'no message'}); run airules-check "
                 "inside a git repository or remove `nested: true`"
             )
         return found
 
     def list_dir(self, folder: str) -> list[str]:
-        found, _ = self._fs.list_dir(folder)
+        found, trail = self._fs.list_dir(folder)
+        self.trails["d", folder] = tuple(trail)
         return found
 
 
