@@ -22,7 +22,7 @@ from stat import S_ISREG
 from airules import __version__
 from airules.confined import Missing, Root, read_bounded, stale_temps_in
 from airules.errors import FatalError
-from airules.listing import git_files_named
+from airules.listing import git_dir, git_files_named, not_checked_out
 
 try:  # the C module directly: `hashlib` costs more to import than the whole lookup
     from _blake2 import blake2b
@@ -39,7 +39,8 @@ if TYPE_CHECKING:
 
     # One observation: (kind, name, value). Kinds: "f" a file (the links and folders on its
     # way, and its bytes), "l" a path's own link text, "n" the files with a given name
-    # (nested rules), "d" the files below a folder.
+    # (nested rules), "d" the files below a folder, "s" whether a sparse checkout leaves a
+    # path out.
     Input = tuple[str, str, Any]
 
 FORMAT = 2
@@ -81,25 +82,8 @@ def find_root(start: str) -> str | None:
 
 
 def cache_file(root: str) -> str | None:
-    git_dir = os.environ.get("GIT_DIR")
-    if git_dir:
-        git_dir = os.path.abspath(git_dir)
-        return os.path.join(git_dir, FILE_NAME) if os.path.isdir(git_dir) else None
-    dotgit = os.path.join(root, ".git")
-    if os.path.isdir(dotgit) and not os.path.islink(dotgit):
-        return os.path.join(dotgit, FILE_NAME)
-    try:  # a worktree or submodule: `.git` is a file saying where the git folder is
-        fd = os.open(dotgit, _READ_FLAGS)
-        try:
-            line = os.read(fd, 4096).decode("utf-8", "replace").split("\n")[0].strip()
-        finally:
-            os.close(fd)
-    except OSError:
-        return None
-    if not line.startswith("gitdir: "):
-        return None
-    gitdir = os.path.join(root, line[len("gitdir: ") :])
-    return os.path.join(gitdir, FILE_NAME) if os.path.isdir(gitdir) else None
+    gitdir = git_dir(root)
+    return None if gitdir is None else os.path.join(gitdir, FILE_NAME)
 
 
 def _tool_stamp() -> list[tuple[str, int, int]]:
@@ -139,6 +123,8 @@ def observe(fs: Root, kind: str, name: str) -> Any:
         if kind == "d":
             found, trail = fs.list_dir(name)
             return (tuple(found), tuple(trail))
+        if kind == "s":
+            return not_checked_out(fs.path, name)
         if kind == "n":
             try:
                 code, found, _ = git_files_named(fs.path, name)
@@ -334,6 +320,12 @@ class Recorder:
         from airules.engine import link_text
 
         return link_text(self.tree, path, source)
+
+    def not_checked_out(self, path: str) -> bool:
+        excluded = getattr(self.tree, "not_checked_out", None)
+        found = False if excluded is None else bool(excluded(path))
+        self.observed["s", path] = found
+        return found
 
     def find_files(self, name: str) -> list[str]:
         found = self.tree.find_files(name)

@@ -30,6 +30,15 @@ COPY_FALLBACK = (
 )
 
 
+NOT_CHECKED_OUT = "not checked out (outside the sparse checkout), so not checked"
+
+
+def _not_checked_out(tree: Tree, path: str) -> bool:
+    # Only the working copy knows; a tree read through an API holds every file.
+    excluded = getattr(tree, "not_checked_out", None)
+    return excluded is not None and bool(excluded(path))
+
+
 class State(enum.Enum):
     OK = "ok"
     MISSING = "missing"
@@ -384,6 +393,13 @@ def plan(
             if text is None:
                 continue
             status = _plan_target(tree, target, text, source)
+            if (
+                status.state is State.MISSING
+                and status.old is None
+                and _not_checked_out(tree, target.path)
+            ):
+                # A sparse checkout left its folder out: nothing to check, nothing to write.
+                status = replace(status, state=State.OK, message=NOT_CHECKED_OUT)
         except FatalError as e:
             status = TargetStatus(target.id, target.path, State.ERROR, None, "", b"", str(e))
         statuses.append(replace(status, source=source))

@@ -21,6 +21,9 @@ MAX_STDERR_BYTES = 64 * 1024
 _GIT_PATH_VARS = ("GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR", "GIT_INDEX_FILE")
 
 
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+
+
 class BadListing(ValueError):
     """git listed a path airules will not use; args: (path, problem)."""
 
@@ -122,3 +125,81 @@ def _drain(out_fd: int, err_fd: int) -> tuple[bytes, bytes]:
     if sizes[out_fd] > MAX_LISTING_BYTES:
         raise BadListing("git ls-files", f"printed more than {MAX_LISTING_BYTES} bytes")
     return b"".join(out), b"".join(err)
+
+
+def git_dir(root: str) -> str | None:
+    """The repository's git folder: $GIT_DIR, `.git`, or the folder a `.git` file names."""
+    env = os.environ.get("GIT_DIR")
+    if env:
+        env = os.path.abspath(env)
+        return env if os.path.isdir(env) else None
+    dotgit = os.path.join(root, ".git")
+    if os.path.isdir(dotgit) and not os.path.islink(dotgit):
+        return dotgit
+    try:  # a worktree or submodule: `.git` is a file saying where the git folder is
+        fd = os.open(dotgit, _READ_FLAGS)
+        try:
+            line = os.read(fd, 4096).decode("utf-8", "replace").split("\n")[0].strip()
+        finally:
+            os.close(fd)
+    except OSError:
+        return None
+    if not line.startswith("gitdir: "):
+        return None
+    found = os.path.join(root, line[len("gitdir: ") :])
+    return found if os.path.isdir(found) else None
+
+
+# Per root: None when the checkout is not sparse, else (cone folders or None, skipped paths).
+_sparse: dict[str, tuple[tuple[str, ...] | None, frozenset[str]] | None] = {}
+
+
+def sparse_state(root: str) -> tuple[tuple[str, ...] | None, frozenset[str]] | None:
+    """How a sparse checkout limits the work tree: the cone's folders (None when not in cone
+    mode) and the tracked files git left out (skip-worktree); None when it is not sparse.
+    Costs one look for a file unless the checkout is sparse."""
+    if root in _sparse:
+        return _sparse[root]
+    state = None
+    gitdir = git_dir(root)
+    if gitdir is not None and os.path.exists(os.path.join(gitdir, "info", "sparse-checkout")):
+        _, enabled, _ = git(root, ["config", "--bool", "core.sparseCheckout"])
+        if enabled.strip() == b"true":
+            _, cone, _ = git(root, ["config", "--bool", "core.sparseCheckoutCone"])
+            folders: tuple[str, ...] | None = None
+            if cone.strip() != b"false":
+                code, out, _ = git(root, ["sparse-checkout", "list"])
+                if code == 0:
+                    folders = tuple(
+                        line.strip("/")
+                        for line in out.decode("utf-8", "surrogateescape").splitlines()
+                    )
+            code, out, _ = git(root, ["ls-files", "-t", "-z"])
+            skipped = frozenset(
+                entry[2:]
+                for entry in out.decode("utf-8", "surrogateescape").split("\0")
+                if entry.startswith("S ")
+            )
+            state = (folders, skipped)
+    _sparse[root] = state
+    return state
+
+
+def not_checked_out(root: str, path: str) -> bool:
+    """Whether a sparse checkout leaves `path` out of the work tree: git skips it, or (cone
+    mode) its folder is outside the cone."""
+    state = sparse_state(root)
+    if state is None:
+        return False
+    folders, skipped = state
+    if path in skipped:
+        return True
+    if folders is None:
+        return False
+    folder = path.rpartition("/")[0]
+    # Cone mode keeps the files directly in the root and in every parent of a cone folder,
+    # and everything below a cone folder.
+    inside = any(
+        folder == f or folder.startswith(f + "/") or f.startswith(folder + "/") for f in folders
+    )
+    return bool(folder) and not inside

@@ -15,7 +15,7 @@ from typing import Protocol
 from airules import confined, safetext
 from airules.confined import MAX_FILE_BYTES, TMP_SUFFIX, Id
 from airules.errors import FatalError
-from airules.listing import BadListing, git_files_named
+from airules.listing import BadListing, git_files_named, not_checked_out
 
 __all__ = ["MAX_FILE_BYTES", "TMP_SUFFIX", "LocalTree", "NoSymlinks", "Tree", "find_root"]
 
@@ -185,6 +185,13 @@ class LocalTree:
                 f"{path}: cannot be made a symlink ({e.strerror}); the file on disk is unchanged"
             ) from None
         return True
+
+    def not_checked_out(self, path: str) -> bool:
+        """Whether a sparse checkout leaves `path` out of the work tree."""
+        try:
+            return not_checked_out(str(self.root), path)
+        except OSError:
+            return False
 
     def find_files(self, name: str) -> list[str]:
         try:
