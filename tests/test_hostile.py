@@ -80,6 +80,13 @@ ERRORS = [
         id="source-blank",
     ),
     pytest.param(
+        {"ai-rules.md": b"\xef\xbb\xbf\n \r\n\t\n"},
+        ["--claude"],
+        "ai-rules.md: ",
+        "write your rules",
+        id="source-only-a-bom-and-blanks",
+    ),
+    pytest.param(
         {"ai-rules.md": DIR}, ["--claude"], "ai-rules.md: ", "move it", id="source-directory"
     ),
     pytest.param(
@@ -266,6 +273,17 @@ ERRORS = [
         ".airules.yml:2: ",
         "choose another `path:`",
         id="config-target-is-the-other-config-name",
+    ),
+    pytest.param(
+        {
+            ".airules.yml": (
+                "targets:\n  - path: .x/rules.md\n    front_matter:\n      tags: !!set {b, a, c}\n"
+            )
+        },
+        [],
+        ".airules.yml:4: ",
+        "no stable order",
+        id="config-front-matter-set",
     ),
     pytest.param(
         {".airules.yml": BOMB}, [], ".airules.yml:1: ", "valid keys", id="config-alias-bomb"

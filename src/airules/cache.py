@@ -22,7 +22,7 @@ from stat import S_ISREG
 from airules import __version__
 from airules.confined import Missing, Root, read_bounded, stale_temps_in
 from airules.errors import FatalError
-from airules.listing import git_dir, git_files_named, not_checked_out
+from airules.listing import git_dir, git_files_named, not_checked_out, sparse_state
 
 try:  # the C module directly: `hashlib` costs more to import than the whole lookup
     from _blake2 import blake2b
@@ -110,9 +110,11 @@ def file_observation(trail: Any, data: bytes | None) -> Any:
     return None if data is None else (trail, digest(data))
 
 
-def observe(fs: Root, kind: str, name: str) -> Any:
+def observe(fs: Root, kind: str, name: str, memo: dict[str, Any] | None = None) -> Any:
     """Look again, through the same confined code a full run uses, and say what was seen.
-    A refusal is an observation too: a full run that was refused the same way stored it."""
+    A refusal is an observation too: a full run that was refused the same way stored it.
+    `memo` keeps what one replay learns once (how a sparse checkout limits the tree)."""
+    memo = {} if memo is None else memo
     try:
         if kind == "f":
             data, where = fs.read(name)
@@ -124,7 +126,9 @@ def observe(fs: Root, kind: str, name: str) -> Any:
             found, trail = fs.list_dir(name)
             return (tuple(found), tuple(trail))
         if kind == "s":
-            return not_checked_out(fs.path, name)
+            if "sparse" not in memo:
+                memo["sparse"] = sparse_state(fs.path)
+            return not_checked_out(memo["sparse"], name)
         if kind == "n":
             try:
                 code, found, _ = git_files_named(fs.path, name)
@@ -201,8 +205,9 @@ def replay(argv: Sequence[str]) -> bool:
         return False
     try:
         inputs, out, err = entry  # type: ignore[misc]
+        memo: dict[str, Any] = {}
         for kind, name, value in inputs:
-            if observe(fs, kind, name) != value:
+            if observe(fs, kind, name, memo) != value:
                 return False
         # A full --fix also clears a killed writer's temporary files; leave that to one.
         if "--fix" in argv and _stale_temps(fs, [name for kind, name, _ in inputs if kind in "fl"]):

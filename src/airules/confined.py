@@ -492,7 +492,9 @@ def read_bounded(fd: int, limit: int) -> bytes | None:
     chunks: list[bytes] = []
     total = 0
     while total <= limit:
-        chunk = os.read(fd, min(limit + 1 - total, 1 << 20) or 1)
+        # Whole 64 KiB reads (some /proc files refuse reads of odd sizes): at most one chunk
+        # past the limit is ever held.
+        chunk = os.read(fd, 1 << 16)
         if not chunk:
             return b"".join(chunks)
         chunks.append(chunk)

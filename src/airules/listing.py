@@ -150,16 +150,14 @@ def git_dir(root: str) -> str | None:
     return found if os.path.isdir(found) else None
 
 
-# Per root: None when the checkout is not sparse, else (cone folders or None, skipped paths).
-_sparse: dict[str, tuple[tuple[str, ...] | None, frozenset[str]] | None] = {}
+# None when the checkout is not sparse, else (the cone's folders or None, skipped paths).
+Sparse = tuple[tuple[str, ...] | None, frozenset[str]] | None
 
 
-def sparse_state(root: str) -> tuple[tuple[str, ...] | None, frozenset[str]] | None:
+def sparse_state(root: str) -> Sparse:
     """How a sparse checkout limits the work tree: the cone's folders (None when not in cone
     mode) and the tracked files git left out (skip-worktree); None when it is not sparse.
     Costs one look for a file unless the checkout is sparse."""
-    if root in _sparse:
-        return _sparse[root]
     state = None
     gitdir = git_dir(root)
     if gitdir is not None and os.path.exists(os.path.join(gitdir, "info", "sparse-checkout")):
@@ -181,14 +179,12 @@ def sparse_state(root: str) -> tuple[tuple[str, ...] | None, frozenset[str]] | N
                 if entry.startswith("S ")
             )
             state = (folders, skipped)
-    _sparse[root] = state
     return state
 
 
-def not_checked_out(root: str, path: str) -> bool:
-    """Whether a sparse checkout leaves `path` out of the work tree: git skips it, or (cone
-    mode) its folder is outside the cone."""
-    state = sparse_state(root)
+def not_checked_out(state: Sparse, path: str) -> bool:
+    """Whether a sparse checkout (`sparse_state`) leaves `path` out of the work tree: git
+    skips it, or (cone mode) its folder is outside the cone."""
     if state is None:
         return False
     folders, skipped = state

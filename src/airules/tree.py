@@ -15,7 +15,7 @@ from typing import Protocol
 from airules import confined, safetext
 from airules.confined import MAX_FILE_BYTES, TMP_SUFFIX, Id
 from airules.errors import FatalError
-from airules.listing import BadListing, git_files_named, not_checked_out
+from airules.listing import BadListing, Sparse, git_files_named, not_checked_out, sparse_state
 
 __all__ = ["MAX_FILE_BYTES", "TMP_SUFFIX", "LocalTree", "NoSymlinks", "Tree", "find_root"]
 
@@ -84,6 +84,9 @@ class LocalTree:
         self.root = root.resolve()
         self._fs = confined.Root(str(self.root))
         self._symlinks: bool | None = None
+        # How a sparse checkout limits the tree, once first asked.
+        self._sparse: Sparse = None
+        self._sparse_known = False
         # The first name each file was read under, by (st_dev, st_ino): a second name for the
         # same file (a symlink, a hard link, a case-insensitive or Unicode-normalising file
         # system) would let --fix write the rules into the source or another target.
@@ -188,10 +191,13 @@ class LocalTree:
 
     def not_checked_out(self, path: str) -> bool:
         """Whether a sparse checkout leaves `path` out of the work tree."""
-        try:
-            return not_checked_out(str(self.root), path)
-        except OSError:
-            return False
+        if self._sparse_known is False:
+            try:
+                self._sparse = sparse_state(str(self.root))
+            except OSError:
+                self._sparse = None
+            self._sparse_known = True
+        return not_checked_out(self._sparse, path)
 
     def find_files(self, name: str) -> list[str]:
         try:
