@@ -94,8 +94,14 @@ def test_a_rewritten_file_keeps_its_extended_attributes_acl_and_mode(repo):
         pass  # no ACLs here: the plain attribute still has to survive
     if acl is None:
         target.chmod(0o640)
-    mode = target.stat().st_mode & 0o7777
+    if os.geteuid() == 0:
+        os.chown(target, 4242, 4343)  # root rewriting someone's file gives it back to them
+    before = target.stat()
+    mode = before.st_mode & 0o7777
     assert main(["--claude", "--fix"]) == 1
+    after = target.stat()
+    assert after.st_ino != before.st_ino  # replaced, not written in place
+    assert (after.st_uid, after.st_gid) == (before.st_uid, before.st_gid)
     assert "<!-- airules:begin" in target.read_text()
     assert os.getxattr(target, "user.airules-test") == b"kept"
     if acl is not None:
