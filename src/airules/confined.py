@@ -125,11 +125,22 @@ class Root:
 
     def __init__(self, path: str) -> None:
         self.path = path
+        self.fd = -1
         self.fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _CLOEXEC)
         self.git_dirs = _git_dirs(path, self.fd)
 
     def close(self) -> None:
-        os.close(self.fd)
+        if self.fd >= 0:
+            fd, self.fd = self.fd, -1
+            os.close(fd)
+
+    def __del__(self) -> None:
+        # A run in a long-lived process (tests call main() hundreds of times) must not leak
+        # the root's descriptor.
+        try:  # noqa: SIM105
+            self.close()
+        except OSError:
+            pass
 
     # Resolution.
 
@@ -320,7 +331,8 @@ class Root:
             where.close()
 
     def identity(self, path: str) -> Id | None:
-        """The (st_dev, st_ino) of what `path` leads to now, or None."""
+        """What `read` takes for the identity of `path` now: the (st_dev, st_ino) of the file
+        it leads to, or for nothing there its real folder's and its name; None if neither."""
         try:
             where = self.walk(path)
         except (Missing, FatalError):
@@ -328,7 +340,11 @@ class Root:
         try:
             if where.name is None:
                 return None
-            st = os.stat(where.name, dir_fd=where.fd, follow_symlinks=False)
+            try:
+                st = os.stat(where.name, dir_fd=where.fd, follow_symlinks=False)
+            except FileNotFoundError:
+                st = os.fstat(where.fd)
+                return (st.st_dev, st.st_ino, where.name)
             return (st.st_dev, st.st_ino)
         except OSError:
             return None
