@@ -18,13 +18,9 @@ from __future__ import annotations
 
 import errno
 import os
-from stat import S_IMODE, S_ISDIR, S_ISLNK, S_ISREG
+from stat import S_ISDIR, S_ISLNK, S_ISREG
 
 from airules.errors import FatalError
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from collections.abc import Iterable
 
 # No editor reads rules files anywhere near this size; refusing keeps memory bounded.
 MAX_FILE_BYTES = 1024 * 1024
@@ -39,7 +35,7 @@ _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _DIR = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW | _CLOEXEC
 # Non-blocking, so that opening a FIFO cannot hang; fstat then refuses it.
 _FILE = os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-_FILE |= _CLOEXEC
+FILE_FLAGS = _FILE = _FILE | _CLOEXEC
 # What opening a symlink with O_NOFOLLOW (or a file with O_DIRECTORY) fails with.
 _NOT_A_FOLDER = {errno.ELOOP, errno.ENOTDIR, getattr(errno, "EMLINK", errno.ELOOP)}
 
@@ -284,7 +280,7 @@ class Root:
             return None, None
         try:
             if where.name is None:
-                raise _directory(path)
+                raise directory_error(path)
             try:
                 fd = os.open(where.name, _FILE, dir_fd=where.fd)
             except FileNotFoundError:
@@ -309,7 +305,7 @@ class Root:
             try:
                 st = os.fstat(fd)
                 if S_ISDIR(st.st_mode):
-                    raise _directory(path)
+                    raise directory_error(path)
                 if not S_ISREG(st.st_mode):
                     raise FatalError(
                         f"{path}: is not a regular file; move it or choose another path"
@@ -379,77 +375,6 @@ class Root:
         finally:
             where.close()
 
-    # Writing.
-
-    def write(self, path: str, data: bytes) -> None:
-        """Replace the file at `path` (a link inside the root: the file it leads to) in one
-        rename, keeping its mode, owner and extended attributes (ACLs included)."""
-        where = self.walk(path, create=True)
-        try:
-            if where.name is None:
-                raise _directory(path)
-            replace_file(where.fd, where.name, data)
-        finally:
-            where.close()
-
-    def symlink(self, path: str, text: str) -> None:
-        """Make `path` a symlink holding `text`, replacing what is there, in one rename."""
-        where = self.walk(path, follow=False, create=True)
-        try:
-            assert where.name is not None, path
-            tmp = f".{where.name}.{os.getpid()}.link{TMP_SUFFIX}"
-            try:  # noqa: SIM105
-                os.unlink(tmp, dir_fd=where.fd)
-            except FileNotFoundError:
-                pass
-            os.symlink(text, tmp, dir_fd=where.fd)
-            try:
-                os.replace(tmp, where.name, src_dir_fd=where.fd, dst_dir_fd=where.fd)
-            except BaseException:
-                _unlink_quietly(tmp, where.fd)
-                raise
-        finally:
-            where.close()
-
-    def remove_stale_temps(self, paths: Iterable[str]) -> list[str]:
-        """Delete the temporary files a killed writer left beside `paths`; return their paths.
-
-        Only files named like ours whose writer's process is gone: a run still at work keeps
-        its file, and a reused pid errs on the side of keeping one.
-        """
-        places: dict[str, set[str]] = {}
-        for path in paths:
-            # Links are made beside the path; files are written where it resolves to.
-            for follow in (False, True):
-                try:
-                    where = self.walk(path, follow=follow)
-                except (Missing, FatalError):
-                    continue
-                folder = "/".join(where.folders)
-                where.close()
-                if where.name is not None:
-                    places.setdefault(folder, set()).add(where.name)
-        removed = []
-        for folder, names in sorted(places.items()):
-            try:
-                where = self.walk(f"{folder}/.")
-            except (Missing, FatalError):
-                continue
-            try:
-                for entry in os.scandir(where.fd):
-                    if _stale(entry.name, names) and entry.is_file(follow_symlinks=False):
-                        try:
-                            os.unlink(entry.name, dir_fd=where.fd)
-                        except OSError:
-                            # Housekeeping only: a leftover that cannot go is harmless.
-                            continue
-                        removed.append(f"{folder}/{entry.name}" if folder else entry.name)
-            except OSError:
-                continue
-            finally:
-                where.close()
-        return sorted(removed)
-
 
 def stale_temps_in(fd: int) -> bool:
     """Whether the folder open at `fd` holds a dead writer's temporary file (any target's)."""
@@ -457,10 +382,10 @@ def stale_temps_in(fd: int) -> bool:
         names = [e.name for e in os.scandir(fd) if e.name.endswith(TMP_SUFFIX)]
     except OSError:
         return False
-    return any(_stale(name, None) for name in names)
+    return any(is_stale(name, None) for name in names)
 
 
-def _stale(entry: str, names: set[str] | None) -> bool:
+def is_stale(entry: str, names: set[str] | None) -> bool:
     if not (entry.startswith(".") and entry.endswith(TMP_SUFFIX)):
         return False
     # `.NAME.PID.RANDOM.airules-tmp`: exactly a pid and a random part, so `.a.` never claims
@@ -486,7 +411,7 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _directory(path: str) -> FatalError:
+def directory_error(path: str) -> FatalError:
     return FatalError(f"{path}: is a directory, not a file; move it or choose another path")
 
 
@@ -560,96 +485,3 @@ def walk_files(fd: int, folder: str) -> list[str]:
 
     visit(fd, folder)
     return out
-
-
-def _unlink_quietly(name: str, dir_fd: int) -> None:
-    try:  # noqa: SIM105
-        os.unlink(name, dir_fd=dir_fd)
-    except OSError:
-        pass
-
-
-def umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _xattrs(fd: int) -> list[tuple[str, bytes]]:
-    """The file's extended attributes, POSIX ACLs (`system.posix_acl_access`) among them."""
-    if not hasattr(os, "listxattr"):
-        return []
-    try:
-        names = os.listxattr(fd)
-    except OSError:
-        return []
-    out = []
-    for name in names:
-        try:
-            out.append((name, os.getxattr(fd, name)))
-        except OSError:
-            continue
-    return out
-
-
-def replace_file(dir_fd: int, name: str, data: bytes, *, mode: int | None = None) -> None:
-    """Replace `name` in the folder open at `dir_fd` with `data`, so no reader ever sees half
-    a file: a new temporary file made with O_CREAT|O_EXCL|O_NOFOLLOW beside it, flushed, given
-    the old file's mode, owner and extended attributes, then renamed over it.
-
-    `mode`, when given, wins; otherwise the old file's, or for a new file the umask's default.
-    """
-    attrs: list[tuple[str, bytes]] = []
-    owner = None
-    try:
-        old = os.open(name, _FILE, dir_fd=dir_fd)
-    except FileNotFoundError:
-        old = None
-    if old is not None:
-        try:
-            st = os.fstat(old)
-            if not S_ISREG(st.st_mode):
-                raise OSError(errno.EINVAL, "not a regular file")
-            if mode is None:
-                mode = S_IMODE(st.st_mode)
-            owner = (st.st_uid, st.st_gid)
-            attrs = _xattrs(old)
-        finally:
-            os.close(old)
-    if mode is None:
-        mode = 0o666 & ~umask()
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC
-    for _ in range(10):
-        # The pid in the name lets a later run tell a crashed writer's leftovers from a
-        # writer that is still at work; O_EXCL makes the name this writer's alone.
-        tmp = f".{name}.{os.getpid()}.{os.urandom(6).hex()}{TMP_SUFFIX}"
-        try:
-            fd = os.open(tmp, flags, 0o600, dir_fd=dir_fd)
-            break
-        except FileExistsError:
-            continue
-    else:
-        raise FileExistsError(errno.EEXIST, "no free temporary file name", name)
-    try:
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-            if owner is not None and owner != (os.geteuid(), os.getegid()):
-                try:  # noqa: SIM105
-                    os.fchown(fd, *owner)
-                except OSError:
-                    pass  # only root may give a file away; the rules still get written
-            os.fchmod(fd, mode)
-            for key, value in attrs:
-                try:  # noqa: SIM105
-                    os.setxattr(fd, key, value)
-                except OSError:
-                    pass  # security.* needs privileges this run may not have
-        finally:
-            os.close(fd)
-        os.replace(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
-    except BaseException:
-        _unlink_quietly(tmp, dir_fd)
-        raise

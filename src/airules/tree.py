@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
 
-from airules import confined, safetext
+from airules import atomic, confined, safetext
 from airules.confined import MAX_FILE_BYTES, TMP_SUFFIX, Id
 from airules.errors import FatalError
 from airules.listing import BadListing, Sparse, git_files_named, not_checked_out, sparse_state
@@ -74,7 +74,7 @@ def find_root(start: Path) -> Path:
 
 
 def umask() -> int:
-    return confined.umask()
+    return atomic.umask()
 
 
 class LocalTree:
@@ -118,11 +118,11 @@ class LocalTree:
         Only files named like ours whose writer's process is gone: a run still at work keeps
         its file, and a reused pid errs on the side of keeping one.
         """
-        return self._fs.remove_stale_temps(paths)
+        return atomic.remove_stale_temps(self._fs, paths)
 
     def write(self, path: str, data: bytes) -> None:
         try:
-            self._fs.write(path, data)
+            atomic.write(self._fs, path, data)
         except confined.Missing:  # pragma: no cover - create=True makes every folder
             raise FatalError(f"{path}: its folder vanished while airules wrote it") from None
         except OSError as e:
@@ -178,7 +178,7 @@ class LocalTree:
         if not self._git_allows_symlinks():
             return False
         try:
-            self._fs.symlink(path, target)
+            atomic.symlink(self._fs, path, target)
         except confined.Missing:  # pragma: no cover - create=True makes every folder
             raise FatalError(f"{path}: its folder vanished while airules wrote it") from None
         except OSError as e:
@@ -234,6 +234,6 @@ def write_atomic(real: Path, data: bytes, mode: int | None = None) -> None:
     real.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(real.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
-        confined.replace_file(fd, real.name, data, mode=mode)
+        atomic.replace_file(fd, real.name, data, mode=mode)
     finally:
         os.close(fd)
