@@ -267,6 +267,9 @@ class Recorder:
     def write(self, path: str, data: bytes) -> None:
         self.tree.write(path, data)
 
+    def remove(self, path: str) -> None:
+        self.tree.remove(path)  # type: ignore[attr-defined]
+
     def readlink(self, path: str) -> str | None:
         link = self.tree.readlink(path)
         self.observed["f", path] = observe_file(self.root, path)

@@ -20,7 +20,9 @@ DEFAULT_SOURCE = "ai-rules.md"
 # A config is a few lines; anything this large is a mistake (or an attack on the parser).
 MAX_CONFIG_BYTES = 256 * 1024
 
-TOP_KEYS = ("source", "nested", "targets")
+TOP_KEYS = ("source", "nested", "targets", "rules_dir")
+# The optional folder of scoped and extra rules (`ai-rules/NAME.md`), next to the source.
+DEFAULT_RULES_DIR = "ai-rules"
 TARGET_KEYS = ("id", "path", "mode", "shared", "front_matter")
 # copy: the rules are written into the file; import: the file holds `@<source>` for editors
 # that follow imports; symlink: the file is a relative symlink to the source.
@@ -51,6 +53,7 @@ class Config:
     path: str | None = None
     # Give every ai-rules.md below the root its own copies of the directory-level targets.
     nested: bool = False
+    rules_dir: str = DEFAULT_RULES_DIR
 
 
 def config_to_data(config: Config) -> tuple[object, ...]:
@@ -59,12 +62,13 @@ def config_to_data(config: Config) -> tuple[object, ...]:
 
 
 def config_from_data(data: tuple[object, ...]) -> Config:
-    source, targets, path, nested = data
+    source, targets, path, nested, rules_dir = data
     return Config(
         source,  # type: ignore[arg-type]
         tuple(TargetConfig(*t) for t in targets),  # type: ignore[attr-defined]
         path,  # type: ignore[arg-type]
         nested,  # type: ignore[arg-type]
+        rules_dir,  # type: ignore[arg-type]
     )
 
 
@@ -217,6 +221,11 @@ class _Reader:
         if "source" in top:
             source = self.path(top["source"][1], "source")
         nested = self.boolean(top["nested"][1], "`nested`") if "nested" in top else False
+        rules_dir = DEFAULT_RULES_DIR
+        if "rules_dir" in top:
+            rules_dir = self.path(top["rules_dir"][1], "rules_dir")
+            if rules_dir == source:
+                raise self.fail(top["rules_dir"][1], "`rules_dir` is the source file itself")
         if "targets" not in top:
             raise self.fail(root, "has no `targets:`; list the editors, e.g. targets: [claude]")
         items = top["targets"][1]
@@ -242,7 +251,13 @@ class _Reader:
                 )
             by_path[target.path] = target
             targets.append(target)
-        return Config(source=source, targets=tuple(targets), path=self.filename, nested=nested)
+        return Config(
+            source=source,
+            targets=tuple(targets),
+            path=self.filename,
+            nested=nested,
+            rules_dir=rules_dir,
+        )
 
     def editor(self, node: yaml.Node, custom_hint: bool = False) -> str:
         editor_id = self.string(node, "an editor id")
