@@ -17,7 +17,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from airules.config import Config, TargetConfig
 from airules.errors import FatalError
@@ -176,9 +176,7 @@ def section(rule: Rule) -> str:
     return f"\n## For files matching {where}\n\n{description}{rule.body}"
 
 
-def parse_rule(
-    path: str, text: str, *, name: str, package: str = ""
-) -> Rule:
+def parse_rule(path: str, text: str, *, name: str, package: str = "") -> Rule:
     """One rule file; FatalError naming the file and line for anything wrong in it."""
     text = normalize(text)
     front, body = None, text
@@ -189,21 +187,25 @@ def parse_rule(
         front, body = found.group(1), text[found.end() :]
     if not body.strip():
         raise FatalError(f"{path}: has no rules after its front matter; write the rule in it")
-    fields = _read_front_matter(path, front) if front is not None and front.strip() else {}
-    prefix = f"{package}/" if package else ""
-    return Rule(
+    rule = Rule(
         name=f"{package.replace('/', '-')}-{name}" if package else name,
         source=path,
         body=rules_text(body.lstrip("\n")),
-        paths=tuple(f"{prefix}{glob}" for glob in fields.get("paths", ())),
-        description=str(fields.get("description", "")),
-        only=fields.get("only"),  # type: ignore[arg-type]
-        never=fields.get("never", frozenset()),  # type: ignore[arg-type]
         package=package,
+    )
+    if front is None or not front.strip():
+        return rule
+    read = _read_front_matter(path, front)
+    prefix = f"{package}/" if package else ""
+    return replace(
+        read,
+        **{k: getattr(rule, k) for k in ("name", "source", "body", "package")},
+        paths=tuple(f"{prefix}{glob}" for glob in read.paths),
     )
 
 
-def _read_front_matter(path: str, front: str) -> dict[str, object]:
+def _read_front_matter(path: str, front: str) -> Rule:
+    """The front matter's fields, as a Rule without name, source or body."""
     import yaml
 
     # The reader of .airules.yml: same errors, and no YAML anchors or aliases.
@@ -219,10 +221,10 @@ def _read_front_matter(path: str, front: str) -> dict[str, object]:
         where = f"{path}:{mark.line + 1}" if mark is not None else path
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
         raise FatalError(f"{where}: its front matter is not valid YAML ({problem})") from None
+    out = Rule(name="", source=path, body="")
     if root is None:
-        return {}
+        return out
     items = reader.mapping(root, "the front matter", RULE_KEYS)
-    out: dict[str, object] = {}
 
     def strings(node: yaml.Node, what: str) -> list[tuple[yaml.Node, str]]:
         reader.visit(node)
@@ -240,7 +242,7 @@ def _read_front_matter(path: str, front: str) -> dict[str, object]:
                 globs.append(check_glob(glob))
             except ValueError as e:
                 raise reader.fail(node, f"the glob {glob!r} {e}") from None
-        out["paths"] = tuple(dict.fromkeys(globs))
+        out = replace(out, paths=tuple(dict.fromkeys(globs)))
     if "description" in items:
         node = items["description"][1]
         description = reader.string(node, "`description`").strip()
@@ -250,7 +252,7 @@ def _read_front_matter(path: str, front: str) -> dict[str, object]:
             raise reader.fail(
                 node, f"`description` is over {MAX_DESCRIPTION} characters; say it in one line"
             )
-        out["description"] = description
+        out = replace(out, description=description)
     if "editors" in items:
         chosen: set[str] = set()
         left_out: set[str] = set()
@@ -269,9 +271,7 @@ def _read_front_matter(path: str, front: str) -> dict[str, object]:
                 "`editors` either lists the editors to serve ([claude, cursor]) or the ones to "
                 "leave out ([!copilot]), not both",
             )
-        if chosen:
-            out["only"] = frozenset(chosen)
-        out["never"] = frozenset(left_out)
+        out = replace(out, only=frozenset(chosen) if chosen else None, never=frozenset(left_out))
     return out
 
 
@@ -332,6 +332,7 @@ def plan_rules(
     for target in targets:
         editor = None if target.custom else EDITORS.get(target.id)
         scope = editor.scope if editor is not None else None
+        name = editor.name if editor is not None else target.id
         package = posixpath.dirname(target.source) if target.source is not None else ""
         extra = []
         for rule in by_package.get(package, ()):
@@ -364,7 +365,7 @@ def plan_rules(
                     first = taken[path]
                     where = f"line {first.line} of the config" if first.line else "a target"
                     raise FatalError(
-                        f"{rule.source}: its {editor.name} file {path} is also written by "
+                        f"{rule.source}: its {name} file {path} is also written by "
                         f"{where}; rename the rule"
                     )
                 if path in scoped:

@@ -119,7 +119,7 @@ _SCOPES = {
         ".claude/rules/{name}.md",
         (("paths", GLOBS_LIST),),
         "https://code.claude.com/docs/en/memory",
-        note="`paths:` as a YAML list of quoted globs, the documented form; no description key",
+        note="`paths:` as a YAML list, the documented form; Claude documents no description key",
     ),
     "cline": Scope(
         ".clinerules/{name}.md",
@@ -333,7 +333,7 @@ EDITORS: dict[str, Editor] = {
             path=".aiassistant/rules/ai-rules.md",
             shared=False,
             docs="https://www.jetbrains.com/help/ai-assistant/configure-project-rules.html",
-            no_scope="the rule type (By file patterns) is an IDE setting, not front matter in the file",
+            no_scope="the rule type (By file patterns) is an IDE setting, not in the file",
         ),
         Editor(
             id="junie",
