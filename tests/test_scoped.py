@@ -460,3 +460,13 @@ def test_no_yaml_import_without_a_rules_folder(repo):
         [sys.executable, "-c", code], cwd=repo, capture_output=True, text=True, check=True
     ).stdout
     assert out == "False False\n"
+
+
+def test_copilot_and_copilot_path_share_one_scoped_file(repo, capsys):
+    (repo / ".airules.yml").write_text("targets: [copilot, copilot-path]\n")
+    (repo / "ai-rules").mkdir()
+    (repo / "ai-rules/api.md").write_text("---\npaths: [api/**]\n---\n- API.\n")
+    assert main(["--fix"]) == 1
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    assert out.count(".github/instructions/api.instructions.md: ok") == 1

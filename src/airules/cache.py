@@ -96,9 +96,24 @@ def _key(argv: Sequence[str], root: str, cwd: str) -> bytes:
     return digest(repr(parts).encode("utf-8", "surrogateescape"))
 
 
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+# Non-blocking, so that a FIFO planted at a target's path cannot hang the lookup.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+
+
 def observe_file(root: str, path: str) -> Any:
     """What a run would see at `path`: its link target if a symlink, and its bytes' digest."""
     full = os.path.join(root, path)
+    if _NOFOLLOW:
+        # The common case, a regular file, in one open: no readlink that fails first.
+        try:
+            fd = os.open(full, _OPEN_FLAGS | _NOFOLLOW)
+        except FileNotFoundError:
+            return None
+        except OSError:
+            fd = -1  # a symlink (ELOOP), or an error the slow path below reports the same way
+        if fd >= 0:
+            return _observe_fd(fd, None)
     try:
         link: str | None = os.readlink(full)
     except FileNotFoundError:
@@ -106,17 +121,22 @@ def observe_file(root: str, path: str) -> Any:
     except OSError:  # not a symlink (EINVAL), or a folder on the way is not a folder
         link = None
     try:
-        # Non-blocking, so that a FIFO planted at a target's path cannot hang the lookup.
-        fd = os.open(full, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        fd = os.open(full, _OPEN_FLAGS)
     except OSError as e:
         return (link, e.errno)
+    return _observe_fd(fd, link)
+
+
+def _observe_fd(fd: int, link: str | None) -> Any:
     try:
         st = os.fstat(fd)
         if not S_ISREG(st.st_mode):
             return (link, "not a regular file")
-        chunks = []
-        while chunk := os.read(fd, st.st_size + 1):
-            chunks.append(chunk)
+        chunks = [os.read(fd, st.st_size + 1)]
+        # A short read is the end of a regular file; one that filled the buffer grew since.
+        if len(chunks[0]) > st.st_size:
+            while chunk := os.read(fd, 65536):
+                chunks.append(chunk)
         return (link, digest(b"".join(chunks)))
     except OSError as e:
         return (link, e.errno)

@@ -370,9 +370,10 @@ def plan_rules(
                     )
                 if path in scoped:
                     # Two editors reading the same folder (copilot and copilot-path) share it.
-                    if scoped[path] != (made, rule.body):
+                    first, _ = scoped[path]
+                    if (first.front_matter, first.source) != (made.front_matter, made.source):
                         raise FatalError(
-                            f"{rule.source}: {path} would be written for both {scoped[path][0].id}"
+                            f"{rule.source}: {path} would be written for both {first.id}"
                             f" and {target.id} with different text; limit the rule with `editors:`"
                         )
                     continue
