@@ -470,3 +470,40 @@ def test_copilot_and_copilot_path_share_one_scoped_file(repo, capsys):
     assert main([]) == 0
     out = capsys.readouterr().out
     assert out.count(".github/instructions/api.instructions.md: ok") == 1
+
+
+def test_rules_in_folders_puts_a_plain_folder_rule_in_that_folders_file(repo, capsys):
+    (repo / ".airules.yml").write_text(
+        "rules_in_folders: true\ntargets: [agents, gemini, claude, zed]\n"
+    )
+    (repo / "ai-rules").mkdir()
+    (repo / "ai-rules/api.md").write_text("---\npaths: [packages/api/**]\n---\n- API only.\n")
+    (repo / "ai-rules/py.md").write_text("---\npaths: ['**/*.py']\n---\n- Python.\n")
+    assert main(["--fix"]) == 1
+    for name in ("AGENTS.md", "GEMINI.md"):
+        folder_file = (repo / "packages/api" / name).read_text()
+        assert "source=ai-rules/api.md" in folder_file
+        assert "## For files matching `packages/api/**`\n\n- API only.\n" in folder_file
+        root = (repo / name).read_text()
+        assert "API only" not in root and "- Python." in root
+    # Zed reads one file at the root only; Claude scopes on its own.
+    assert "API only" in (repo / ".rules").read_text()
+    assert not (repo / "packages/api/.rules").exists()
+    assert not (repo / "packages/api/CLAUDE.md").exists()
+    assert (repo / ".claude/rules/api.md").is_file()
+    capsys.readouterr()
+    assert main([]) == 0
+
+
+def test_rules_in_folders_joins_a_nested_packages_own_file(repo, capsys):
+    (repo / ".airules.yml").write_text("nested: true\nrules_in_folders: true\ntargets: [agents]\n")
+    (repo / "packages/api").mkdir(parents=True)
+    (repo / "packages/api/ai-rules.md").write_text("- Package rules.\n")
+    (repo / "ai-rules").mkdir()
+    (repo / "ai-rules/api.md").write_text("---\npaths: [packages/api/**]\n---\n- From root.\n")
+    git(repo, "add", "-A")
+    assert main(["--fix"]) == 1
+    text = (repo / "packages/api/AGENTS.md").read_text()
+    assert text.index("- Package rules.") < text.index("- From root.")
+    capsys.readouterr()
+    assert main([]) == 0

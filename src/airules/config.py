@@ -20,7 +20,7 @@ DEFAULT_SOURCE = "ai-rules.md"
 # A config is a few lines; anything this large is a mistake (or an attack on the parser).
 MAX_CONFIG_BYTES = 256 * 1024
 
-TOP_KEYS = ("source", "nested", "targets", "rules_dir")
+TOP_KEYS = ("source", "nested", "targets", "rules_dir", "rules_in_folders")
 # The optional folder of scoped and extra rules (`ai-rules/NAME.md`), next to the source.
 DEFAULT_RULES_DIR = "ai-rules"
 TARGET_KEYS = ("id", "path", "mode", "shared", "front_matter")
@@ -54,6 +54,9 @@ class Config:
     # Give every ai-rules.md below the root its own copies of the directory-level targets.
     nested: bool = False
     rules_dir: str = DEFAULT_RULES_DIR
+    # A scoped rule for plain folders (`packages/api/**`) goes into that folder's own file for
+    # one-file editors that read nested files (AGENTS.md, GEMINI.md), not the root one.
+    rules_in_folders: bool = False
 
 
 def config_to_data(config: Config) -> tuple[object, ...]:
@@ -62,13 +65,14 @@ def config_to_data(config: Config) -> tuple[object, ...]:
 
 
 def config_from_data(data: tuple[object, ...]) -> Config:
-    source, targets, path, nested, rules_dir = data
+    source, targets, path, nested, rules_dir, rules_in_folders = data
     return Config(
         source,  # type: ignore[arg-type]
         tuple(TargetConfig(*t) for t in targets),  # type: ignore[attr-defined]
         path,  # type: ignore[arg-type]
         nested,  # type: ignore[arg-type]
         rules_dir,  # type: ignore[arg-type]
+        rules_in_folders,  # type: ignore[arg-type]
     )
 
 
@@ -226,6 +230,9 @@ class _Reader:
             rules_dir = self.path(top["rules_dir"][1], "rules_dir")
             if rules_dir == source:
                 raise self.fail(top["rules_dir"][1], "`rules_dir` is the source file itself")
+        in_folders = False
+        if "rules_in_folders" in top:
+            in_folders = self.boolean(top["rules_in_folders"][1], "`rules_in_folders`")
         if "targets" not in top:
             raise self.fail(root, "has no `targets:`; list the editors, e.g. targets: [claude]")
         items = top["targets"][1]
@@ -257,6 +264,7 @@ class _Reader:
             path=self.filename,
             nested=nested,
             rules_dir=rules_dir,
+            rules_in_folders=in_folders,
         )
 
     def editor(self, node: yaml.Node, custom_hint: bool = False) -> str:
