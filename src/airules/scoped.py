@@ -346,13 +346,13 @@ def plan_rules(
             if not rule.paths:
                 extra.append(f"\n{rule.body}")
             elif scope is None:
-                folders = _plain_folders(rule) if config.rules_in_folders else None
-                if folders is None or editor is None or not editor.nested:
+                plain = _plain_folders(rule) if config.rules_in_folders else None
+                if plain is None or editor is None or not editor.nested:
                     extra.append(section(rule))
                     continue
                 # The folder's own file, which the editor reads there: the one nested
                 # expansion made, else a new one holding just these rules.
-                for folder in folders:
+                for folder in plain:
                     path = f"{folder}/{target.path}"
                     if path in taken:
                         in_folders[path] = in_folders.get(path, "") + section(rule)
