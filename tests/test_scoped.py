@@ -431,6 +431,12 @@ def test_a_packages_own_rules_with_nested(repo, capsys):
     assert "## For files matching `packages/api/db/**`" in (pkg / "AGENTS.md").read_text()
     capsys.readouterr()
     assert main([]) == 0
+    # Deleting a package's rule leaves no stale file either.
+    (pkg / "ai-rules/db.md").unlink()
+    assert main(["--fix"]) == 1
+    assert not (repo / ".claude/rules/packages-api-db.md").exists()
+    assert "packages/api/db" not in (pkg / "AGENTS.md").read_text()
+    assert main([]) == 0
 
 
 def test_list_shows_how_each_editor_scopes(capsys, tmp_path, monkeypatch):
@@ -507,3 +513,25 @@ def test_rules_in_folders_joins_a_nested_packages_own_file(repo, capsys):
     assert text.index("- Package rules.") < text.index("- From root.")
     capsys.readouterr()
     assert main([]) == 0
+
+
+@pytest.mark.skipif(os.name == "nt", reason="newlines in file names")
+def test_a_rule_file_name_with_a_newline_or_escape_is_reported_on_one_line(rules_repo, capsys):
+    (rules_repo / "ai-rules/a\nb\x1b[31m.md").write_text("x\n")
+    assert main([]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "\x1b" not in err
+    assert "a rule's name becomes a file name" in err
+
+
+@pytest.mark.skipif(os.name == "nt", reason="FIFOs")
+def test_a_fifo_in_the_rules_folder_is_refused_without_hanging(rules_repo, capsys):
+    os.mkfifo(rules_repo / "ai-rules/pipe.md")
+    assert main([]) == 2
+    assert "ai-rules/pipe.md: is not a regular file" in capsys.readouterr().err
+
+
+def test_a_description_with_an_escape_sequence_is_refused(rules_repo, capsys):
+    (rules_repo / "ai-rules/testing.md").write_text('---\ndescription: "a\\e[31m"\n---\nx\n')
+    assert main([]) == 2
+    assert "`description` must be one line of text" in capsys.readouterr().err

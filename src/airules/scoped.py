@@ -293,8 +293,10 @@ def load_rules(
             continue
         name = posixpath.basename(path)[: -len(".md")]
         if not _NAME_RE.fullmatch(name):
+            # A newline or escape in the name must not reach the one-line report.
+            shown = path if path.isprintable() else ascii(path)
             raise FatalError(
-                f"{path}: a rule's name becomes a file name in every editor's folder; rename it "
+                f"{shown}: a rule's name becomes a file name in every editor's folder; rename it "
                 "with letters, digits, '-', '_' and '.' only"
             )
         # Two names that differ only in case are one file on macOS and Windows.
