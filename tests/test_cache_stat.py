@@ -122,3 +122,18 @@ def test_walk_files_lists_what_os_walk_lists(tmp_path, files):
         (tmp_path / "b").mkdir(exist_ok=True)
         (tmp_path / "b" / "loop").symlink_to(tmp_path, target_is_directory=True)
     assert walk_files(str(tmp_path), "F") == _os_walk_files(str(tmp_path), "F")
+
+
+def test_a_touched_but_unchanged_file_is_replayed_and_signed_again(clean, monkeypatch):
+    age(monkeypatch)
+    assert main([]) == 0
+    entries = cache._load(cache.cache_file(str(clean)))
+    (run,) = [v for v in entries.values() if v[0] != "memo"]
+    (before,) = [v for k, n, v in run[0] if n == "CLAUDE.md"]
+    os.utime(clean / "CLAUDE.md", (HOUR_AGO, HOUR_AGO))
+    time.sleep(0.05)
+    assert main([]) == 0  # same bytes: replayed
+    entries = cache._load(cache.cache_file(str(clean)))
+    (run,) = [v for v in entries.values() if v[0] != "memo"]
+    (after,) = [(k, v) for k, n, v in run[0] if n == "CLAUDE.md"]
+    assert after[0] == "s" and after[1][0] != before[0] and after[1][1] == before[1]

@@ -186,12 +186,14 @@ def _trusted(root: str, inputs: Sequence[Input]) -> tuple[list[Input], bool]:
     out: list[Input] = []
     changed = False
     for kind, name, value in inputs:
+        old = None
         if kind == "s":
+            if _stat_matches(root, name, value[0]):
+                out.append((kind, name, value))
+                continue
             # Signed before: sign again, in case the stat changed and the bytes did not.
             old, value = value
             kind = "f"
-        else:
-            old = None
         if kind == "f" and isinstance(value, tuple) and value[0] is None:
             signature = _signature_of(root, name, value[1], now_ns)
             if signature is not None:
@@ -326,7 +328,7 @@ def replay(argv: Sequence[str]) -> bool:
     sys.stdout.flush()
     if err:
         sys.stderr.write(err)
-    if hashed:
+    if hashed and _NOFOLLOW:
         # Files that were too new to trust by their stat when the run was stored may be old
         # enough now: the next replay then skips reading them.
         trusted, changed = _trusted(root, inputs)
