@@ -261,3 +261,39 @@ def _env() -> dict[str, str]:
     import os
 
     return {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+
+
+# -- the README's adoption lines ---------------------------------------------------------------
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_pins_every_action_by_commit_and_airules_by_this_version():
+    uses = uses_of(README)
+    assert len(uses) >= 5
+    for ref, comment in uses:
+        if ref.startswith("OWNER/airules@"):
+            # Its commit exists once the release is tagged; the line names the release.
+            assert ref == f"OWNER/airules@v{__version__}", ref
+        else:
+            assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", ref), ref
+            assert re.fullmatch(r"\s*# v\d+\.\d+\.\d+", comment), (ref, comment)
+
+
+def test_readme_installs_the_real_package_at_this_version():
+    for line in (
+        "pipx install airules",
+        "uvx --from airules airules-check",
+        "pip install airules",
+        "pip install 'airules[github]'",
+    ):
+        assert line in README, line
+    assert set(re.findall(r"airules(?:\[github\])?==([\d.]+)", README)) == {__version__}
+    assert f"rev: v{__version__}\n" in README
+
+
+def test_readme_shows_the_schema_line_init_writes():
+    from airules.schema import MODELINE
+
+    assert MODELINE in README
+    assert "continue-on-error: true" in README and "if: always()" in README
