@@ -340,3 +340,21 @@ def test_the_check_path_imports_neither_the_schema_nor_jsonschema(repo):
         "assert 'jsonschema' not in sys.modules and 'airules.schema' not in sys.modules, 'x'\n"
     )
     subprocess.run([sys.executable, "-c", code], cwd=repo, check=True)
+
+
+def test_schema_keeps_ajv_strict_rules():
+    """SchemaStore compiles schemas with Ajv in strict mode, which refuses a `required` name that
+    the same schema object's `properties` does not define (checked here with Ajv 8 by hand, not
+    in CI, which has no Node.js)."""
+
+    def walk(node: object, where: str) -> None:
+        if isinstance(node, dict):
+            for name in node.get("required", []):
+                assert name in node.get("properties", {}), f"{where}: required {name!r}"
+            for key, value in node.items():
+                walk(value, f"{where}/{key}")
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                walk(value, f"{where}/{i}")
+
+    walk(SCHEMA, "#")

@@ -162,13 +162,13 @@ def _target_rules() -> list[Schema]:
     return [
         # Without a path, the id must name an editor airules knows.
         {
-            "if": {"not": {"required": ["path"]}},
-            "then": {"required": ["id"], "properties": {"id": {"enum": known}}},
+            "if": {"required": ["path"], "properties": {"path": True}},
+            "else": {"required": ["id"], "properties": {"id": {"enum": known}}},
         },
         # A known editor fixes whether its file is shared and its front matter.
         {
             "if": editor_in(known),
-            "then": {"not": {"anyOf": [{"required": ["shared"]}, {"required": ["front_matter"]}]}},
+            "then": {"properties": {"shared": False, "front_matter": False}},
         },
         {
             "if": editor_in(no_imports),
