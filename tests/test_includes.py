@@ -602,3 +602,36 @@ def test_one_resolver_asks_once_per_ref_across_a_fleet(github):
         write_update(tree, plan_update(tree, config, resolver))
     assert len(github.requests) == 2  # one ref, one file, for five repositories
     assert len({t.files[LOCK_PATH] for t in trees}) == 1
+
+
+# -- the README's platform-team section ------------------------------------------------------
+
+
+def readme_section() -> str:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    return readme.split("\n## Organisation rules", 1)[1].split("\n## ", 1)[0]
+
+
+def test_readme_config_example_is_valid():
+    example = readme_section().split("```yaml\n", 1)[1].split("```", 1)[0]
+    config = parse_config(example, ".airules.yml")
+    assert [i.kind for i in config.includes] == ["github", "github", "git", "local"]
+
+
+def test_readme_workflows_are_valid_yaml_with_actions_pinned_by_commit():
+    import re
+
+    import yaml
+
+    blocks = [b.split("```", 1)[0] for b in readme_section().split("```yaml\n")[2:]]
+    assert len(blocks) == 2
+    for block in blocks:
+        workflow = yaml.safe_load(block)
+        # YAML 1.1 reads the key `on` as True.
+        assert workflow[True] and workflow["jobs"] and "permissions" in workflow
+        for job in workflow["jobs"].values():
+            for step in job["steps"]:
+                if "uses" in step:
+                    assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", step["uses"]), step
+                # Nothing from a workflow expression inside a script (template injection).
+                assert "${{" not in step.get("run", "")
