@@ -635,3 +635,17 @@ def test_readme_workflows_are_valid_yaml_with_actions_pinned_by_commit():
                     assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", step["uses"]), step
                 # Nothing from a workflow expression inside a script (template injection).
                 assert "${{" not in step.get("run", "")
+
+
+def test_readme_workflows_pass_zizmor(tmp_path):
+    import shutil
+
+    zizmor = shutil.which("zizmor", path=str(Path(sys.executable).parent))
+    if zizmor is None:
+        pytest.skip("zizmor is not installed")
+    folder = tmp_path / ".github/workflows"
+    folder.mkdir(parents=True)
+    for n, block in enumerate(readme_section().split("```yaml\n")[2:]):
+        (folder / f"w{n}.yml").write_text(block.split("```", 1)[0])
+    result = subprocess.run([zizmor, "--offline", str(folder)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
