@@ -649,3 +649,39 @@ def test_readme_workflows_pass_zizmor(tmp_path):
         (folder / f"w{n}.yml").write_text(block.split("```", 1)[0])
     result = subprocess.run([zizmor, "--offline", str(folder)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# -- hostile repositories ------------------------------------------------------------------
+
+
+def test_a_lock_with_escape_sequences_is_refused_without_printing_them(pinned, capsys):
+    lock = json.loads((pinned / LOCK_PATH).read_text())
+    lock["includes"].append(dict(lock["includes"][0], include="x\u001b[2J\nforged"))
+    (pinned / LOCK_PATH).write_text(json.dumps(lock))
+    code, out, err = check(capsys)
+    assert code == 2 and out == ""
+    assert err == (
+        "airules: .airules.lock: has an entry airules did not write; run "
+        "`airules-check --update` to rewrite it\n"
+    )
+
+
+def test_update_never_writes_through_a_symlinked_include_folder(github, repo, capsys, tmp_path):
+    github.commit("acme/rules", {"org/security.md": SECURITY}, "v1")
+    write_config(repo, "acme/rules/org/security.md@v1")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (repo / ".airules").symlink_to(outside, target_is_directory=True)
+    code, _, err = check(capsys, "--update")
+    assert code == 2
+    assert "resolves outside the repository through a symlink" in err
+    assert list(outside.iterdir()) == []
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX FIFOs")
+def test_a_vendored_copy_that_is_a_fifo_is_an_error_not_a_hang(pinned, capsys):
+    (pinned / VENDORED).unlink()
+    os.mkfifo(pinned / VENDORED)
+    code, _, err = check(capsys)
+    assert code == 2
+    assert err.startswith(f"airules: {VENDORED}: is not a regular file")

@@ -220,6 +220,9 @@ def _pin(entry: object) -> Pin | None:
     values.update({k: files[0].get(k) for k in ("path", "vendored", "sha256")})
     if not all(isinstance(v, str) for v in values.values()):
         return None
+    # Lock text reaches messages: no escape sequence or newline may forge a line of output.
+    if any(c < " " or c == "\x7f" for v in values.values() for c in v):  # type: ignore[union-attr]
+        return None
     pin = Pin(**values)  # type: ignore[arg-type]
     if not _COMMIT_RE.fullmatch(pin.commit) or not _SHA256_RE.fullmatch(pin.sha256):
         return None
