@@ -685,3 +685,12 @@ def test_a_vendored_copy_that_is_a_fifo_is_an_error_not_a_hang(pinned, capsys):
     code, _, err = check(capsys)
     assert code == 2
     assert err.startswith(f"airules: {VENDORED}: is not a regular file")
+
+
+def test_a_checkout_with_crlf_line_endings_still_verifies(pinned, capsys):
+    # Git for Windows with core.autocrlf=true writes text files with CRLF.
+    path = pinned / VENDORED
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    assert check(capsys)[0] == 0
+    path.write_bytes(path.read_bytes().replace(b"secrets", b"passwords"))
+    assert check(capsys)[0] == 2

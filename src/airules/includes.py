@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from airules.errors import FatalError
-from airules.render import rules_text, sha256_hex
+from airules.render import normalize, rules_text, sha256_hex
 from airules.tree import MAX_FILE_BYTES, Tree
 
 if TYPE_CHECKING:
@@ -169,7 +169,7 @@ def lock_text(pins: Sequence[Pin]) -> str:
 
     data = {
         "version": LOCK_VERSION,
-        "comment": f"Written by `{UPDATE_COMMAND}` (or airules-pr --update-includes); do not edit.",
+        "comment": f"Written by `{UPDATE_COMMAND}`; do not edit.",
         "includes": [
             {
                 "include": p.include,
@@ -234,11 +234,19 @@ def _pin(entry: object) -> Pin | None:
 
 def _decode(name: str, data: bytes) -> str:
     if b"\0" in data:
-        raise FatalError(f"{name}: contains NUL bytes, so it is not rules text")
+        raise FatalError(
+            f"{name}: contains NUL bytes, so it is not rules text; include a text file"
+        )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise FatalError(f"{name}: is not UTF-8 (byte {e.start})") from None
+        raise FatalError(f"{name}: is not UTF-8 (byte {e.start}); save it as UTF-8") from None
+
+
+def digest(text: str) -> str:
+    """What a pin records: the SHA-256 of the text with LF line endings and no BOM, so that a
+    checkout that converts line endings (Git for Windows' core.autocrlf) still verifies."""
+    return sha256_hex(normalize(text).encode("utf-8"))
 
 
 def read_lock(tree: Tree) -> dict[str, Pin] | None:
@@ -285,7 +293,7 @@ def included_rules(tree: Tree, config: Config) -> list[str]:
                 f"{include.vendored}: differs from what {LOCK_PATH} pins for {include.spec} "
                 f"(commit {pin.commit[:12]}); edit the rules at their origin, then {rerun}"
             )
-        texts.append(_decode(include.vendored, content))
+        texts.append(content)
     if pins is not None:
         wanted = {i.spec for i in config.includes}
         for spec in pins:
@@ -296,13 +304,17 @@ def included_rules(tree: Tree, config: Config) -> list[str]:
     return [rules_text(t) for t in texts if t.strip()]
 
 
-def _verified(pin: Pin, data: bytes) -> bytes | None:
-    """The content of a vendored copy when it is exactly what `pin` describes, else None."""
-    header = pin.header().encode("utf-8")
-    if not data.startswith(header):
+def _verified(pin: Pin, data: bytes) -> str | None:
+    """The text of a vendored copy when it is what `pin` describes, else None."""
+    try:
+        text = normalize(_decode(pin.vendored, data))
+    except FatalError:
         return None
-    content = data[len(header) :]
-    return content if sha256_hex(content) == pin.sha256 else None
+    header = pin.header()
+    if not text.startswith(header):
+        return None
+    content = text[len(header) :]
+    return content if digest(content) == pin.sha256 else None
 
 
 def with_includes(tree: Tree, config: Config, rules: str) -> str:
@@ -393,14 +405,14 @@ def plan_update(tree: Tree, config: Config, resolver: Resolver) -> IncludeUpdate
             raise FatalError(
                 f"{name}: is {len(content)} bytes, over the {MAX_INCLUDE_BYTES} airules reads"
             )
-        _decode(name, content)
+        text = _decode(name, content)
         pin = Pin(
             include=include.spec,
             url=resolver.url(include),
             path=include.path,
             ref=include.ref,
             commit=commit,
-            sha256=sha256_hex(content),
+            sha256=digest(text),
             vendored=include.vendored,
         )
         data = pin.vendored_bytes(content)
@@ -416,8 +428,8 @@ def plan_update(tree: Tree, config: Config, resolver: Resolver) -> IncludeUpdate
         pins.append(pin)
     wanted = {p.include for p in pins}
     dropped = tuple(p for spec, p in old.items() if spec not in wanted)
-    text = lock_text(pins).encode("utf-8") if pins or old else None
-    lock = None if text is None or tree.read(LOCK_PATH) == text else text
+    new_lock = lock_text(pins).encode("utf-8") if pins or old else None
+    lock = None if new_lock is None or tree.read(LOCK_PATH) == new_lock else new_lock
     return IncludeUpdate(
         files, lock, tuple(pins), tuple(moved), tuple(added), dropped, tuple(restored)
     )
