@@ -694,3 +694,23 @@ def test_a_checkout_with_crlf_line_endings_still_verifies(pinned, capsys):
     assert check(capsys)[0] == 0
     path.write_bytes(path.read_bytes().replace(b"secrets", b"passwords"))
     assert check(capsys)[0] == 2
+
+
+def test_a_server_that_serves_only_refs_gets_the_ref_and_a_moved_ref_is_caught(central):
+    from airules.fetch import GitResolver
+
+    work, bare = central
+    # Protocol v0 serves only advertised tips, as some servers do: no fetch by any SHA.
+    env = dict(os.environ, GIT_CONFIG_COUNT="1", GIT_CONFIG_KEY_0="protocol.version")
+    env["GIT_CONFIG_VALUE_0"] = "0"
+    resolver = GitResolver(env)
+    include = parse_include(f"{bare.as_uri()}//rules/security.md@main")
+    first = resolver.resolve(include)
+    assert resolver.download(include, first) == SECURITY.encode()
+    (work / "rules/security.md").write_text(SECURITY_V2)
+    git(work, "commit", "-qam", "v2")
+    git(work, "push", "-q", str(bare), "main")
+    # `first` is no longer a tip: the fallback fetches main, which names another commit now.
+    with pytest.raises(FatalError, match="the ref moved while it was fetched; run again"):
+        resolver.download(include, first)
+    assert resolver.download(include, resolver.resolve(include)) == SECURITY_V2.encode()

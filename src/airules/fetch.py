@@ -163,11 +163,14 @@ class GitHubResolver:
         data, kind = self._get(
             path, "application/vnd.github.raw+json", include.spec, MAX_INCLUDE_BYTES
         )
-        if kind.split(";")[0].strip() == "application/json" and data.lstrip().startswith(b"["):
-            raise FatalError(
-                f"{include.spec}: is a folder; an include names one file (folders of rules are "
-                "not supported yet)"
-            )
+        # A file comes raw; what still comes as JSON is a folder (a list) or a submodule.
+        if kind.split(";")[0].strip() == "application/json":
+            if data.lstrip().startswith(b"["):
+                raise FatalError(
+                    f"{include.spec}: is a folder; an include names one file (folders of rules "
+                    "are not supported yet)"
+                )
+            raise FatalError(f"{include.spec}: is not a file (a submodule?); name a file")
         return data
 
     def url(self, include: Include) -> str:
@@ -236,10 +239,7 @@ class GitResolver:
         what = include.spec
         with tempfile.TemporaryDirectory(prefix="airules-include-") as tmp:
             self._git("init", "-q", "--bare", tmp, what=what)
-            self._git(
-                "fetch", "-q", "--depth=1", "--no-tags", "--", include.repo, commit,
-                what=what, cwd=tmp,
-            )  # fmt: skip
+            self._fetch(include, commit, tmp)
             entry = self._git("ls-tree", "-z", commit, "--", include.path, what=what, cwd=tmp)
             mode, _, rest = entry.decode("utf-8", "replace").partition(" ")
             kind, _, rest = rest.partition(" ")
@@ -259,6 +259,21 @@ class GitResolver:
                     f"{what}: is {int(size)} bytes, over the {MAX_INCLUDE_BYTES} airules reads"
                 )
             return self._git("cat-file", "blob", blob, what=what, cwd=tmp, limit=MAX_INCLUDE_BYTES)
+
+    def _fetch(self, include: Include, commit: str, tmp: str) -> None:
+        fetch = ("fetch", "-q", "--depth=1", "--no-tags", "--", include.repo)
+        try:
+            self._git(*fetch, commit, what=include.spec, cwd=tmp)
+            return
+        except FatalError:
+            # Some servers serve only what a ref names (uploadpack.allowReachableSHA1InWant
+            # off): fetch the ref, and make sure it still names the commit resolved.
+            if _SHA_RE.fullmatch(include.ref):
+                raise
+        self._git(*fetch, include.ref, what=include.spec, cwd=tmp)
+        fetched = self._git("rev-parse", "FETCH_HEAD^{commit}", what=include.spec, cwd=tmp)
+        if fetched.decode().strip() != commit:
+            raise FatalError(f"{include.spec}: the ref moved while it was fetched; run again")
 
     def url(self, include: Include) -> str:
         return include.repo
