@@ -26,6 +26,7 @@ from airules.includes import (
     parse_include,
     plan_update,
     update_body,
+    update_summary,
     write_update,
 )
 from airules.tree import NoSymlinks
@@ -228,6 +229,19 @@ def test_update_from_github_vendors_pins_and_renders_includes_first(github, repo
     assert code == 0
     assert "every include is at the commit its ref names" in out
     assert [r[1].split("/")[4] for r in github.requests[before:]] == ["commits"]
+    # A clean --update is never replayed from the cache: the next one asks again.
+    new = github.commit("acme/rules", {"org/security.md": SECURITY_V2}, "v1")
+    code, out, _ = check(capsys, "--update")
+    assert code == 1 and f"moved from {sha[:12]} to {new[:12]}" in out
+
+
+def test_update_with_json_output_keeps_stdout_json(github, repo, capsys):
+    github.commit("acme/rules", {"org/security.md": SECURITY}, "v1")
+    write_config(repo, "acme/rules/org/security.md@v1")
+    code, out, err = check(capsys, "--update", "--format", "json")
+    assert code == 1
+    assert json.loads(out)["mode"] == "fix"
+    assert f"{VENDORED}: pinned" in err
 
 
 def test_update_moves_a_pin_when_the_ref_moves(github, repo, capsys):
@@ -564,6 +578,7 @@ def test_plan_update_bumps_a_pin_with_the_files_lock_and_body_for_one_pull_reque
     assert update.moved[0].compare_url == compare
     assert set(update.files) == {VENDORED}
     assert update.lock is not None and new in update.lock.decode()
+    assert update_summary(update) == f"acme/rules/org/security.md@main: {old[:12]} -> {new[:12]}\n"
     body = update_body(update)
     # `@` is followed by a word joiner, as everywhere in a body: no one gets mentioned.
     assert f"| `acme/rules/org/security.md@\u2060main` | `{old[:12]}` | `{new[:12]}` | " in body

@@ -447,6 +447,13 @@ def write_update(tree: Tree, update: IncludeUpdate) -> list[str]:
     return written
 
 
+def update_summary(update: IncludeUpdate) -> str:
+    """Plain lines for a commit message: each pin that moved or was added."""
+    lines = [f"{m.include}: {m.old[:12]} -> {m.new[:12]}" for m in update.moved]
+    lines += [f"{p.include}: pinned at {p.commit[:12]}" for p in update.added]
+    return "".join(f"{line}\n" for line in lines)
+
+
 def update_body(update: IncludeUpdate) -> str:
     """The pull request's account of the pins that moved, as Markdown ("" when none did)."""
     from airules.markdown import code
