@@ -1,0 +1,145 @@
+"""How each agent CLI is run headless against the fake API: data, one record per agent.
+
+Placeholders: {bin} the installed binary, {prompt} the prompt, {url} the fake API's base URL,
+{home} the scratch HOME, {repo} the scratch repository. Versions are pinned in versions.json;
+the key of each record here is its key there.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Agent:
+    key: str
+    title: str
+    # Relative to the agent's install folder in the cache.
+    binary: str
+    cmd: tuple[str, ...]
+    env: dict[str, str] = field(default_factory=dict)
+    # Files written into the scratch HOME before each run (config that points at the fake).
+    home_files: dict[str, str] = field(default_factory=dict)
+    # Needs Node.js >= 22 (the machine's may be older): run with the pinned node on PATH.
+    node22: bool = False
+    timeout: int = 180
+    # Set when the agent cannot run against a model API we control: the exact reason.
+    blocked: str = ""
+    docs: str = ""
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, indent=2)
+
+
+NPM = "node_modules/.bin/"
+VENV = "venv/bin/"
+
+AGENTS: dict[str, Agent] = {
+    a.key: a
+    for a in [
+        Agent(
+            key="claude",
+            title="Claude Code",
+            binary=NPM + "claude",
+            cmd=("{bin}", "-p", "{prompt}"),
+            env={
+                "ANTHROPIC_BASE_URL": "{url}",
+                "ANTHROPIC_API_KEY": "sk-ant-fake",
+                "DISABLE_AUTOUPDATER": "1",
+                "DISABLE_TELEMETRY": "1",
+                "DISABLE_ERROR_REPORTING": "1",
+                "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+            },
+            docs="https://code.claude.com/docs/en/settings#environment-variables",
+        ),
+        Agent(
+            key="codex",
+            title="Codex CLI",
+            binary=NPM + "codex",
+            cmd=(
+                "{bin}",
+                "exec",
+                "--skip-git-repo-check",
+                "-c",
+                'model_provider="fake"',
+                "-c",
+                'model="gpt-5"',
+                "{prompt}",
+            ),
+            env={"CODEX_HOME": "{home}/.codex", "FAKE_API_KEY": "sk-fake"},
+            home_files={
+                ".codex/config.toml": (
+                    "[analytics]\nenabled = false\n\n"
+                    "[model_providers.fake]\n"
+                    'name = "fake"\n'
+                    'base_url = "{url}/v1"\n'
+                    'env_key = "FAKE_API_KEY"\n'
+                    'wire_api = "responses"\n'
+                ),
+            },
+            docs="https://developers.openai.com/codex/config-advanced",
+        ),
+        Agent(
+            key="gemini",
+            title="Gemini CLI",
+            binary=NPM + "gemini",
+            cmd=("{bin}", "-p", "{prompt}", "-m", "gemini-2.5-pro"),
+            env={
+                "GEMINI_API_KEY": "fake-key",
+                "GOOGLE_GEMINI_BASE_URL": "{url}",
+                "GEMINI_CLI_NO_RELAUNCH": "true",
+                "GEMINI_CLI_TRUST_WORKSPACE": "true",
+            },
+            home_files={
+                ".gemini/settings.json": _json(
+                    {
+                        "security": {"auth": {"selectedType": "gemini-api-key"}},
+                        "privacy": {"usageStatisticsEnabled": False},
+                        "telemetry": {"enabled": False},
+                        "general": {"disableAutoUpdate": True, "disableUpdateNag": True},
+                    }
+                )
+            },
+            docs="https://github.com/google-gemini/gemini-cli/blob/main/docs/get-started/configuration.md",
+        ),
+        Agent(
+            key="qwen",
+            title="Qwen Code",
+            binary=NPM + "qwen",
+            cmd=("{bin}", "-p", "{prompt}"),
+            env={
+                "OPENAI_API_KEY": "sk-fake",
+                "OPENAI_BASE_URL": "{url}/v1",
+                "OPENAI_MODEL": "fake-model",
+            },
+            home_files={
+                ".qwen/settings.json": _json(
+                    {
+                        "security": {"auth": {"selectedType": "openai"}},
+                        "privacy": {"usageStatisticsEnabled": False},
+                        "telemetry": {"enabled": False},
+                        "general": {"disableAutoUpdate": True},
+                    }
+                )
+            },
+            node22=True,
+            docs="https://qwenlm.github.io/qwen-code-docs/en/users/configuration/settings/",
+        ),
+        Agent(
+            key="copilot",
+            title="GitHub Copilot CLI",
+            binary=NPM + "copilot",
+            cmd=("{bin}", "-p", "{prompt}", "--allow-all-tools", "--no-auto-update"),
+            env={
+                "COPILOT_OFFLINE": "true",
+                "COPILOT_PROVIDER_BASE_URL": "{url}/v1",
+                "COPILOT_PROVIDER_API_KEY": "sk-fake",
+                "COPILOT_MODEL": "gpt-5",
+                "COPILOT_AUTO_UPDATE": "false",
+            },
+            docs="https://docs.github.com/en/copilot/how-tos/copilot-cli",
+        ),
+    ]
+}
