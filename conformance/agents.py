@@ -34,6 +34,22 @@ def _json(value: object) -> str:
 
 
 NPM = "node_modules/.bin/"
+# OpenCode and its fork Kilo: one OpenAI-compatible provider at the fake API.
+_OPENCODE_CONFIG = _json(
+    {
+        "provider": {
+            "fake": {
+                "npm": "@ai-sdk/openai-compatible",
+                "name": "Fake",
+                "options": {"baseURL": "{url}/v1", "apiKey": "sk-fake"},
+                "models": {"fake-model": {"name": "Fake model"}},
+            }
+        },
+        "model": "fake/fake-model",
+        "autoupdate": False,
+        "share": "disabled",
+    }
+)
 VENV = "venv/bin/"
 
 AGENTS: dict[str, Agent] = {
@@ -140,6 +156,36 @@ AGENTS: dict[str, Agent] = {
                 "COPILOT_AUTO_UPDATE": "false",
             },
             docs="https://docs.github.com/en/copilot/how-tos/copilot-cli",
+        ),
+        Agent(
+            key="opencode",
+            title="OpenCode",
+            binary=NPM + "opencode",
+            cmd=("{bin}", "run", "--model", "fake/fake-model", "{prompt}"),
+            env={
+                "OPENCODE_CONFIG": "{home}/fake-provider.json",
+                "OPENCODE_DISABLE_AUTOUPDATE": "1",
+                "OPENCODE_DISABLE_MODELS_FETCH": "1",
+                "OPENCODE_DISABLE_LSP_DOWNLOAD": "1",
+                "OPENCODE_DISABLE_DEFAULT_PLUGINS": "1",
+            },
+            home_files={"fake-provider.json": _OPENCODE_CONFIG},
+            docs="https://opencode.ai/docs/config/",
+        ),
+        Agent(
+            key="kilo",
+            title="Kilo CLI",
+            binary=NPM + "kilo",
+            cmd=("{bin}", "run", "--model", "fake/fake-model", "{prompt}"),
+            env={
+                "KILO_CONFIG": "{home}/fake-provider.json",
+                "KILO_DISABLE_AUTOUPDATE": "1",
+                "KILO_DISABLE_MODELS_FETCH": "1",
+                "KILO_DISABLE_LSP_DOWNLOAD": "1",
+                "KILO_DISABLE_DEFAULT_PLUGINS": "1",
+            },
+            home_files={"fake-provider.json": _OPENCODE_CONFIG},
+            docs="https://kilo.ai/docs/cli",
         ),
     ]
 }
