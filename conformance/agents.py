@@ -19,6 +19,8 @@ class Agent:
     binary: str
     cmd: tuple[str, ...]
     env: dict[str, str] = field(default_factory=dict)
+    # Commands run first, in the same environment (an agent configured by its own CLI).
+    setup: tuple[tuple[str, ...], ...] = ()
     # Files written into the scratch HOME before each run (config that points at the fake).
     home_files: dict[str, str] = field(default_factory=dict)
     # Needs Node.js >= 22 (the machine's may be older): run with the pinned node on PATH.
@@ -186,6 +188,28 @@ AGENTS: dict[str, Agent] = {
             },
             home_files={"fake-provider.json": _OPENCODE_CONFIG},
             docs="https://kilo.ai/docs/cli",
+        ),
+        Agent(
+            key="cline",
+            title="Cline CLI",
+            binary=NPM + "cline",
+            setup=(
+                (
+                    "{bin}",
+                    "auth",
+                    "-p",
+                    "openai",
+                    "-k",
+                    "sk-fake",
+                    "-m",
+                    "fake-model",
+                    "-b",
+                    "{url}/v1",
+                ),
+            ),
+            cmd=("{bin}", "--json", "{prompt}"),
+            env={"CLINE_TELEMETRY_DISABLED": "1", "CLINE_DISABLE_AUTO_UPDATE": "1"},
+            docs="https://docs.cline.bot/cline-cli/overview",
         ),
     ]
 }

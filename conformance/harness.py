@@ -257,6 +257,26 @@ def agent_env(agent: Agent, url: str, home: Path, nodedir: Path | None) -> dict[
     return env
 
 
+def _reap(home: Path) -> None:
+    """Kill what the run left behind: daemons that left the process group (Cline's hub).
+
+    Only processes whose environment carries this run's scratch HOME, which is unique to it.
+    """
+    marker = f"HOME={home}".encode() + b"\0"
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+        except OSError:
+            continue
+        if marker in environ:
+            try:
+                os.kill(int(entry.name), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
 def run_once(
     agent: Agent,
     where: Path,
@@ -273,9 +293,25 @@ def run_once(
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text.replace("{url}", server.url).replace("{home}", str(home)))
     binary = where / agent.binary
-    cmd = [a.format(bin=binary, prompt=PROMPT, repo=scratch.repo, home=home) for a in agent.cmd]
-    server.recorder.clear()
     env = agent_env(agent, server.url, home, nodedir if agent.node22 else None)
+
+    def fill(args: tuple[str, ...]) -> list[str]:
+        return [
+            a.format(bin=binary, prompt=PROMPT, repo=scratch.repo, home=home, url=server.url)
+            for a in args
+        ]
+
+    for step in agent.setup:
+        subprocess.run(
+            fill(step),
+            cwd=scratch.repo,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=agent.timeout,
+        )
+    cmd = fill(agent.cmd)
+    server.recorder.clear()
     started = time.monotonic()
     proc = subprocess.Popen(
         cmd,
@@ -298,6 +334,7 @@ def run_once(
             os.killpg(proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+    _reap(home)
     text = out.decode("utf-8", "replace")
     took = time.monotonic() - started
     bodies = [r.body for r in server.recorder.snapshot()]
