@@ -211,5 +211,25 @@ AGENTS: dict[str, Agent] = {
             env={"CLINE_TELEMETRY_DISABLED": "1", "CLINE_DISABLE_AUTO_UPDATE": "1"},
             docs="https://docs.cline.bot/cline-cli/overview",
         ),
+        Agent(
+            key="continue",
+            title="Continue CLI",
+            binary=NPM + "cn",
+            cmd=("{bin}", "-p", "{prompt}", "--config", "{home}/fake-config.yaml"),
+            env={
+                "CONTINUE_CLI_ENABLE_TELEMETRY": "0",
+                "CONTINUE_METRICS_ENABLED": "0",
+                "CONTINUE_GLOBAL_DIR": "{home}/.continue",
+            },
+            home_files={
+                "fake-config.yaml": (
+                    "name: fake\nversion: 0.0.1\nschema: v1\nmodels:\n"
+                    "  - name: fake\n    provider: openai\n    model: fake-model\n"
+                    "    apiBase: {url}/v1\n    apiKey: sk-fake\n"
+                    "    roles: [chat, edit, apply]\n"
+                )
+            },
+            docs="https://docs.continue.dev/guides/cli",
+        ),
     ]
 }
