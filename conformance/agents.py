@@ -231,5 +231,30 @@ AGENTS: dict[str, Agent] = {
             },
             docs="https://docs.continue.dev/guides/cli",
         ),
+        Agent(
+            key="droid",
+            title="Factory Droid",
+            binary="node_modules/@factory/cli-linux-x64/bin/droid",
+            cmd=("{bin}", "exec", "-m", "custom:fake-model", "{prompt}"),
+            env={"FAKE_API_KEY": "sk-fake"},
+            home_files={
+                ".factory/settings.json": _json(
+                    {
+                        "customModels": [
+                            {
+                                "model": "fake-model",
+                                "displayName": "fake-model",
+                                "baseUrl": "{url}/v1",
+                                "apiKey": "${FAKE_API_KEY}",
+                                "provider": "generic-chat-completion-api",
+                                "maxOutputTokens": 4096,
+                            }
+                        ],
+                        "enableTelemetry": False,
+                    }
+                )
+            },
+            docs="https://docs.factory.ai/cli/byok/overview",
+        ),
     ]
 }
