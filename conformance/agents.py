@@ -256,5 +256,21 @@ AGENTS: dict[str, Agent] = {
             },
             docs="https://docs.factory.ai/cli/byok/overview",
         ),
+        Agent(
+            key="auggie",
+            title="Auggie (Augment CLI)",
+            binary=NPM + "auggie",
+            cmd=("{bin}", "--print", "--quiet", "--max-turns", "1", "{prompt}"),
+            env={
+                # Braces doubled: the value is a format string ({url} is filled in).
+                "AUGMENT_SESSION_AUTH": (
+                    '{{"accessToken": "fake-token", "tenantURL": "{url}/", '
+                    '"scopes": ["read", "write"]}}'
+                ),
+                "AUGMENT_DISABLE_AUTO_UPDATE": "1",
+            },
+            node22=True,
+            docs="https://docs.augmentcode.com/cli/automation",
+        ),
     ]
 }
