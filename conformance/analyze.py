@@ -81,6 +81,13 @@ class Run:
     # Each control: the file removed, what the agent read then, and how many copies.
     controls: list[dict[str, Any]] = field(default_factory=list)
     requests: int = 0
+    # Which airules wrote the files: "" for the checkout that ran the harness, else the label
+    # given with --airules-label (a branch not merged yet).
+    airules: str = ""
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.agent, self.variant, self.airules)
 
     def facts(self) -> dict[str, Any]:
         """What a weekly re-run compares: the behaviour, not the date or the request count."""
@@ -110,9 +117,10 @@ def load_results(text: str) -> list[Run]:
     return [Run(**r) for r in data["runs"]]
 
 
-def dump_results(runs: Sequence[Run], generated: str) -> str:
+def dump_results(runs: Sequence[Run], generated: str, airules: str) -> str:
     data = {
         "generated": generated,
+        "airules": airules,
         "how": (
             "python -m conformance: each agent CLI, installed from its registry, runs headless "
             "against a fake model API on 127.0.0.1 in a scratch repository where airules wrote "
@@ -120,31 +128,31 @@ def dump_results(runs: Sequence[Run], generated: str) -> str:
             "sentinels in one request; files_read: tagged files whose tag reached the model; "
             "controls: the same run with one file removed."
         ),
-        "runs": [r.__dict__ for r in runs],
+        "runs": [dict(r.__dict__) for r in runs],
     }
     return json.dumps(data, indent=2, sort_keys=False) + "\n"
 
 
 def merge(old: Sequence[Run], new: Sequence[Run]) -> list[Run]:
     """Old results with each (agent, variant) that was re-run replaced, in a stable order."""
-    fresh = {(r.agent, r.variant): r for r in new}
-    out = [fresh.pop((r.agent, r.variant), r) for r in old]
+    fresh = {r.key: r for r in new}
+    out = [fresh.pop(r.key, r) for r in old]
     out.extend(fresh.values())
     return out
 
 
 def changes(old: Sequence[Run], new: Sequence[Run]) -> list[str]:
     """One line per (agent, variant) whose facts differ between two results files."""
-    before = {(r.agent, r.variant): r for r in old}
+    before = {r.key: r for r in old}
     lines = []
     for r in new:
-        prev = before.get((r.agent, r.variant))
+        prev = before.get(r.key)
+        name = f"{r.agent} [{r.variant}{', airules ' + r.airules if r.airules else ''}]"
         if prev is None:
-            lines.append(f"{r.agent} [{r.variant}]: new: {_summary(r)}")
+            lines.append(f"{name}: new: {_summary(r)}")
         elif prev.facts() != r.facts():
             lines.append(
-                f"{r.agent} [{r.variant}]: {_summary(prev)} ({prev.version}) -> "
-                f"{_summary(r)} ({r.version})"
+                f"{name}: {_summary(prev)} ({prev.version}) -> {_summary(r)} ({r.version})"
             )
     return lines
 
@@ -181,7 +189,7 @@ def markdown(runs: Sequence[Run]) -> str:
             r.agent,
             f"`{r.package}`",
             r.version,
-            r.variant,
+            r.variant + (f" (airules {r.airules})" if r.airules else ""),
             ", ".join(f"`{f}`" for f in r.files_read) or "-",
             ", ".join(r.editors) or "-",
             loaded,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -28,11 +29,14 @@ PROMPT = "Reply with the single word Done. Do not use any tool."
 # once. There is no other route out on the machines this runs on; this makes the refusal fast.
 DEAD_PROXY = "http://127.0.0.1:9"
 
-# Variants of the scratch repository's .airules.yml: which editors, and extra top-level keys.
+# Variants of the scratch repository: which editors .airules.yml selects ("targets", default
+# all), extra top-level keys for it, and "files" the harness itself adds after airules ran (a
+# control: what the editor would do with a setting airules does not write yet).
 VARIANTS: dict[str, dict[str, object]] = {
     "all": {},
     "dedupe": {"dedupe": True},
     "aider": {"targets": ["aider"]},
+    "aider-read": {"targets": ["aider"], "files": {".aider.conf.yml": "read: CONVENTIONS.md\n"}},
 }
 
 
@@ -148,19 +152,35 @@ class Scratch:
             path.write_bytes(text)
 
 
-def all_editor_ids() -> list[str]:
-    from airules.targets import EDITORS
+@dataclass(frozen=True)
+class Airules:
+    """The airules under test: this checkout's, or another source tree's (--airules)."""
 
-    return sorted(EDITORS)
+    src: Path | None = None
+    label: str = ""
 
+    def env(self) -> dict[str, str]:
+        paths = [str(self.src)] if self.src else []
+        return {**_base_env(), "PYTHONPATH": os.pathsep.join([*paths, *sys.path])}
 
-def editor_paths() -> dict[str, list[str]]:
-    from airules.targets import EDITORS
+    def registry(self) -> dict[str, str]:
+        """Editor id -> default path, from the registry of the airules under test."""
+        code = (
+            "import json; from airules.targets import EDITORS; "
+            "print(json.dumps({e.id: e.path for e in EDITORS.values()}))"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", code], env=self.env(), capture_output=True, text=True
+        )
+        if out.returncode != 0:
+            raise NotRun(f"cannot read the airules registry: {out.stderr.strip()[-200:]}")
+        return dict(json.loads(out.stdout))
 
-    out: dict[str, list[str]] = {}
-    for e in EDITORS.values():
-        out.setdefault(e.path, []).append(e.id)
-    return out
+    def editor_paths(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for ident, path in sorted(self.registry().items()):
+            out.setdefault(path, []).append(ident)
+        return out
 
 
 def _git(repo: Path, *args: str) -> None:
@@ -174,11 +194,12 @@ def _git(repo: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
 
 
-def make_repo(variant: str, config_extra: dict[str, object] | None = None) -> Scratch:
+def make_repo(variant: str, airules: Airules) -> Scratch:
     """A git repository where airules has written every selected editor's file."""
-    spec = dict(VARIANTS.get(variant, {}))
-    spec.update(config_extra or {})
-    targets = spec.pop("targets", None) or all_editor_ids()
+    spec = dict(VARIANTS[variant])
+    targets = spec.pop("targets", None) or sorted(airules.registry())
+    extra_files = spec.pop("files", {})
+    assert isinstance(extra_files, dict)
     root = Path(tempfile.mkdtemp(prefix="airules-conformance-"))
     repo = root / "repo"
     repo.mkdir()
@@ -199,12 +220,14 @@ def make_repo(variant: str, config_extra: dict[str, object] | None = None) -> Sc
         cwd=repo,
         capture_output=True,
         text=True,
-        env={**_base_env(), "PYTHONPATH": os.pathsep.join(sys.path)},
+        env=airules.env(),
     )
     if fix.returncode not in (0, 1):
         shutil.rmtree(root, ignore_errors=True)
         why = (fix.stderr or fix.stdout).strip().splitlines()
         raise NotRun(f"airules-check --fix refused the {variant!r} config: {' '.join(why[:2])}")
+    for rel, text in extra_files.items():
+        (repo / rel).write_text(str(text))
     _git(repo, "add", "-A")
     _git(repo, "commit", "-q", "-m", "scratch")
     scratch = Scratch(root, repo, token)
@@ -271,10 +294,8 @@ def _reap(home: Path) -> None:
         except OSError:
             continue
         if marker in environ:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(int(entry.name), signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
 
 def run_once(
@@ -330,10 +351,8 @@ def run_once(
         out, _ = proc.communicate()
         out += f"\n[harness: killed after {agent.timeout}s]".encode()
     finally:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     _reap(home)
     text = out.decode("utf-8", "replace")
     took = time.monotonic() - started

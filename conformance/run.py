@@ -26,9 +26,13 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def run_agent(agent: Agent, pin: harness.Pin, variants: list[str], today: str) -> list[analyze.Run]:
+def run_agent(
+    agent: Agent, pin: harness.Pin, variants: list[str], today: str, airules: harness.Airules
+) -> list[analyze.Run]:
     def base(variant: str) -> analyze.Run:
-        return analyze.Run(agent.key, pin.package, pin.version, today, variant, "not run")
+        run = analyze.Run(agent.key, pin.package, pin.version, today, variant, "not run")
+        run.airules = airules.label
+        return run
 
     if agent.blocked:
         return [_not_run(base(v), agent.blocked) for v in variants]
@@ -37,19 +41,21 @@ def run_agent(agent: Agent, pin: harness.Pin, variants: list[str], today: str) -
         nodedir = harness.node_bin() if agent.node22 else None
     except harness.NotRun as e:
         return [_not_run(base(v), str(e)) for v in variants]
-    paths = harness.editor_paths()
+    paths = airules.editor_paths()
     out = []
     for variant in variants:
         log(f"{agent.key} [{variant}]")
         run = base(variant)
         try:
-            scratch = harness.make_repo(variant)
+            scratch = harness.make_repo(variant, airules)
         except harness.NotRun as e:
             out.append(_not_run(run, str(e)))
             continue
         try:
             with FakeServer() as server:
-                _measure(agent, where, scratch, server, nodedir, run, paths, controls=True)
+                # Controls (one file removed at a time) for the full set of files only.
+                controls = variant == "all"
+                _measure(agent, where, scratch, server, nodedir, run, paths, controls)
         finally:
             shutil.rmtree(scratch.root, ignore_errors=True)
         out.append(run)
@@ -97,6 +103,19 @@ def _measure(
         run.controls.append({"removed": rel, "files_read": read, "copies": scan.copies})
 
 
+def _this_airules() -> str:
+    """This checkout's commit, as results name the airules that wrote the files."""
+    import subprocess
+
+    out = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        cwd=harness.HERE,
+        capture_output=True,
+        text=True,
+    )
+    return out.stdout.strip() or "unknown"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m conformance", description=__doc__)
     parser.add_argument("--agents", help="comma-separated keys (default: all)")
@@ -106,6 +125,12 @@ def main(argv: list[str] | None = None) -> int:
         " dedupe; aider also runs the aider variant)",
     )
     parser.add_argument("--latest", action="store_true", help="newest versions, not the pins")
+    parser.add_argument(
+        "--airules",
+        type=Path,
+        help="a `src` folder of another airules to test (a branch not merged yet)",
+    )
+    parser.add_argument("--airules-label", help="how results name that airules")
     parser.add_argument("--results", type=Path, default=RESULTS)
     parser.add_argument("--table", type=Path, default=TABLE)
     parser.add_argument(
@@ -120,6 +145,9 @@ def main(argv: list[str] | None = None) -> int:
     for v in (args.variants or "").split(","):
         if v and v not in harness.VARIANTS:
             parser.error(f"unknown variant {v!r}; known: {', '.join(harness.VARIANTS)}")
+    if args.airules and not args.airules_label:
+        parser.error("--airules needs --airules-label (how the results name that airules)")
+    airules = harness.Airules(args.airules, args.airules_label or "")
     today = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
     new: list[analyze.Run] = []
     for key in keys:
@@ -130,13 +158,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.variants:
             variants = args.variants.split(",")
         else:
-            variants = ["all", "dedupe", *(["aider"] if key == "aider" else [])]
-        new.extend(run_agent(agent, pin, variants, today))
+            variants = ["all", "dedupe", *(["aider", "aider-read"] if key == "aider" else [])]
+        new.extend(run_agent(agent, pin, variants, today, airules))
     old = analyze.load_results(args.results.read_text()) if args.results.is_file() else []
     if args.changes is not None:
         args.changes.write_text("".join(line + "\n" for line in analyze.changes(old, new)))
     merged = analyze.merge(old, new)
-    args.results.write_text(analyze.dump_results(merged, today))
+    args.results.write_text(analyze.dump_results(merged, today, _this_airules()))
     args.table.write_text(analyze.markdown(merged))
     print(analyze.markdown(new), end="")
     return 0
