@@ -194,13 +194,13 @@ def _git(repo: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
 
 
-def make_repo(variant: str, airules: Airules) -> Scratch:
+def make_repo(variant: str, airules: Airules, parent: Path | None = None) -> Scratch:
     """A git repository where airules has written every selected editor's file."""
     spec = dict(VARIANTS[variant])
     targets = spec.pop("targets", None) or sorted(airules.registry())
     extra_files = spec.pop("files", {})
     assert isinstance(extra_files, dict)
-    root = Path(tempfile.mkdtemp(prefix="airules-conformance-"))
+    root = Path(tempfile.mkdtemp(prefix="airules-conformance-", dir=parent))
     repo = root / "repo"
     repo.mkdir()
     token = uuid.uuid4().hex[:16]
@@ -328,33 +328,37 @@ def run_once(
             cwd=scratch.repo,
             env=env,
             stdin=subprocess.DEVNULL,
-            capture_output=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
             timeout=agent.timeout,
         )
     cmd = fill(agent.cmd)
     server.recorder.clear()
     started = time.monotonic()
-    proc = subprocess.Popen(
-        cmd,
-        cwd=scratch.repo,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        out, _ = proc.communicate(timeout=agent.timeout)
-    except subprocess.TimeoutExpired:
-        # Agents start helpers (language servers, a hub daemon): end the whole group.
-        os.killpg(proc.pid, signal.SIGKILL)
-        out, _ = proc.communicate()
-        out += f"\n[harness: killed after {agent.timeout}s]".encode()
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
+    # Output goes to a file, not a pipe: a daemon the agent leaves behind keeps a pipe open,
+    # and the run would wait for it rather than for the agent.
+    output = home / "output.txt"
+    with output.open("wb") as sink:
+        proc = subprocess.Popen(
+            cmd,
+            cwd=scratch.repo,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            proc.wait(timeout=agent.timeout)
+        except subprocess.TimeoutExpired:
+            sink.write(f"\n[harness: killed after {agent.timeout}s]".encode())
+        finally:
+            # Agents start helpers (language servers, a hub daemon): end the whole group.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
     _reap(home)
-    text = out.decode("utf-8", "replace")
+    text = output.read_text("utf-8", "replace")
     took = time.monotonic() - started
     bodies = [r.body for r in server.recorder.snapshot()]
     log(f"  exit {proc.returncode} in {took:.0f}s, {len(bodies)} request(s)")

@@ -55,7 +55,7 @@ def run_agent(
             with FakeServer() as server:
                 # Controls (one file removed at a time) for the full set of files only.
                 controls = variant == "all"
-                _measure(agent, where, scratch, server, nodedir, run, paths, controls)
+                measure(agent, where, scratch, server, nodedir, run, paths, controls)
         finally:
             shutil.rmtree(scratch.root, ignore_errors=True)
         out.append(run)
@@ -68,7 +68,7 @@ def _not_run(run: analyze.Run, reason: str) -> analyze.Run:
     return run
 
 
-def _measure(
+def measure(
     agent: Agent,
     where: Path,
     scratch: harness.Scratch,
