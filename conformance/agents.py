@@ -29,6 +29,8 @@ class Agent:
     # Set when the agent cannot run against a model API we control: the exact reason.
     blocked: str = ""
     docs: str = ""
+    # Said with every result of this agent (how it was driven, where that differs).
+    note: str = ""
 
 
 def _json(value: object) -> str:
@@ -158,6 +160,7 @@ AGENTS: dict[str, Agent] = {
                 "COPILOT_AUTO_UPDATE": "false",
             },
             docs="https://docs.github.com/en/copilot/how-tos/copilot-cli",
+            note="offline mode with a BYOK provider; no GitHub login",
         ),
         Agent(
             key="opencode",
@@ -255,6 +258,7 @@ AGENTS: dict[str, Agent] = {
                 )
             },
             docs="https://docs.factory.ai/cli/byok/overview",
+            note="driven through a BYOK custom model; no Factory login",
         ),
         Agent(
             key="auggie",
@@ -271,6 +275,10 @@ AGENTS: dict[str, Agent] = {
             },
             node22=True,
             docs="https://docs.augmentcode.com/cli/automation",
+            note=(
+                "talks to Augment's own backend, not a model API: the fake records its"
+                " /chat-stream request and answers it with an empty reply"
+            ),
         ),
         Agent(
             key="aider",

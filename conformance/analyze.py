@@ -84,6 +84,7 @@ class Run:
     # Which airules wrote the files: "" for the checkout that ran the harness, else the label
     # given with --airules-label (a branch not merged yet).
     airules: str = ""
+    note: str = ""
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -185,6 +186,8 @@ def markdown(runs: Sequence[Run]) -> str:
                 f"without {c['removed']}: {', '.join(c['files_read']) or 'nothing'}"
                 for c in r.controls
             )
+        if r.note:
+            note = f"{r.note}; {note}" if note else r.note
         cells = [
             r.agent,
             f"`{r.package}`",

@@ -32,6 +32,7 @@ def run_agent(
     def base(variant: str) -> analyze.Run:
         run = analyze.Run(agent.key, pin.package, pin.version, today, variant, "not run")
         run.airules = airules.label
+        run.note = agent.note
         return run
 
     if agent.blocked:
