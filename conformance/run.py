@@ -165,6 +165,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.changes is not None:
         args.changes.write_text("".join(line + "\n" for line in analyze.changes(old, new)))
     merged = analyze.merge(old, new)
+    for r in merged:
+        # Notes describe how an agent is driven, which is this checkout's table.
+        if r.agent in AGENTS:
+            r.note = AGENTS[r.agent].note
     args.results.write_text(analyze.dump_results(merged, today, _this_airules()))
     args.table.write_text(analyze.markdown(merged))
     print(analyze.markdown(new), end="")
