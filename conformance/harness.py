@@ -65,8 +65,10 @@ def latest_version(pin: Pin) -> str:
             ["npm", "view", pin.package, "version"], capture_output=True, text=True, check=True
         )
         return out.stdout.strip()
+    # Asked with the agent's own Python: pip hides releases whose Requires-Python excludes it.
+    py = _python(pin.python) if pin.python else sys.executable
     out = subprocess.run(
-        [sys.executable, "-m", "pip", "index", "versions", pin.package],
+        [py, "-m", "pip", "index", "versions", pin.package],
         capture_output=True,
         text=True,
         check=True,
@@ -78,14 +80,20 @@ def latest_version(pin: Pin) -> str:
 
 def _python(minor: str) -> str:
     """An interpreter of the given minor version (a venv for an agent that needs one)."""
-    found = shutil.which(f"python{minor}")
-    if found:
-        return found
+    candidates = [shutil.which(f"python{minor}") or ""]
     pyenv = Path.home() / ".pyenv" / "versions"
     if pyenv.is_dir():
-        for d in sorted(pyenv.iterdir(), reverse=True):
-            if d.name.startswith(minor + ".") and (d / "bin" / "python").exists():
-                return str(d / "bin" / "python")
+        found = sorted(pyenv.glob(f"{minor}.*/bin/python"), reverse=True)
+        candidates += [str(p) for p in found]
+    for py in filter(None, candidates):
+        # A version manager's shim exists for every version but runs only the selected one.
+        ok = subprocess.run(
+            [py, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+        )
+        if ok.returncode == 0 and ok.stdout.strip() == minor:
+            return py
     raise NotRun(f"needs Python {minor}, which is not installed")
 
 
