@@ -294,7 +294,10 @@ def _reap(home: Path) -> None:
     Only processes whose environment carries this run's scratch HOME, which is unique to it.
     """
     marker = f"HOME={home}".encode() + b"\0"
-    for entry in Path("/proc").iterdir():
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return
+    for entry in proc.iterdir():
         if not entry.name.isdigit():
             continue
         try:

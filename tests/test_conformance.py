@@ -23,6 +23,12 @@ from conformance.agents import AGENTS, Agent
 from conformance.fake_api import REPLY, FakeServer, classify
 
 ROOT = Path(__file__).resolve().parent.parent
+# The harness drives agents on Linux only (so does its workflow): it runs them in their own
+# process group, ends what they leave behind through /proc, and hands them a minimal environment
+# that Windows' Python could not start in.
+needs_linux = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="the conformance harness runs agents on Linux"
+)
 
 
 def post(
@@ -250,6 +256,7 @@ def test_agent_environment_is_clean_and_offline(tmp_path: Path, monkeypatch: Any
     assert env["NO_PROXY"] == "127.0.0.1,localhost"
 
 
+@needs_linux
 def test_scratch_repository_holds_every_editor_file(tmp_path: Path) -> None:
     scratch = harness.make_repo("all", harness.Airules(), parent=tmp_path)
     assert "CLAUDE.md" in scratch.candidates and "AGENTS.md" in scratch.candidates
@@ -263,6 +270,7 @@ def test_scratch_repository_holds_every_editor_file(tmp_path: Path) -> None:
     assert (scratch.repo / "AGENTS.md").read_bytes() == scratch.originals["AGENTS.md"]
 
 
+@needs_linux
 def test_a_config_airules_refuses_is_not_run(tmp_path: Path, monkeypatch: Any) -> None:
     monkeypatch.setitem(harness.VARIANTS, "bogus", {"no_such_key": True})
     with pytest.raises(harness.NotRun, match="refused the 'bogus' config"):
@@ -290,6 +298,7 @@ FAKE_AGENT = textwrap.dedent(
 )
 
 
+@needs_linux
 def test_measure_finds_files_read_copies_and_fallbacks(tmp_path: Path) -> None:
     (tmp_path / "agent.py").write_text(FAKE_AGENT)
     agent = Agent(
@@ -322,6 +331,7 @@ def test_measure_finds_files_read_copies_and_fallbacks(tmp_path: Path) -> None:
             assert str(scratch.root).encode() + b"/home-" not in environ
 
 
+@needs_linux
 def test_an_agent_that_never_calls_is_not_run(tmp_path: Path) -> None:
     agent = Agent(
         key="mute",
