@@ -101,6 +101,15 @@ def _top_properties() -> dict[str, Schema]:
                 ]
             },
         },
+        "include": {
+            "type": "array",
+            "uniqueItems": True,
+            "description": "Rules kept elsewhere, rendered before the source, pinned in "
+            ".airules.lock and vendored under .airules/include by `airules-check --update`: "
+            "OWNER/REPO/PATH@REF on GitHub, https://HOST/REPO.git//PATH@REF on a git server, "
+            "or a path in this repository.",
+            "items": {"type": "string", "minLength": 1, "pattern": r"^[^\s]+$"},
+        },
     }
 
 
