@@ -13,6 +13,13 @@ import sys
 from pathlib import Path
 
 import pytest
+
+if sys.platform == "win32":
+    pytest.skip(
+        "symlinks, FIFOs, control characters in file names and preexec_fn are POSIX",
+        allow_module_level=True,
+    )
+
 from conftest import git
 
 from airules.cli import main

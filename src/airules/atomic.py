@@ -9,12 +9,25 @@ from __future__ import annotations
 import errno
 import os
 from collections.abc import Iterable
-from stat import S_IMODE, S_ISREG
+from stat import S_IMODE, S_ISDIR, S_ISREG
 
-from airules.confined import FILE_FLAGS, TMP_SUFFIX, Missing, Root, directory_error, is_stale
+from airules.confined import (
+    FILE_FLAGS,
+    TMP_SUFFIX,
+    Handle,
+    Missing,
+    Root,
+    directory_error,
+    is_stale,
+    open_at,
+    replace_at,
+    stat_at,
+    symlink_at,
+    unlink_at,
+)
 from airules.errors import FatalError
 
-_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
@@ -37,15 +50,35 @@ def symlink(root: Root, path: str, text: str) -> None:
         assert where.name is not None, path
         tmp = f".{where.name}.{os.getpid()}.link{TMP_SUFFIX}"
         try:  # noqa: SIM105
-            os.unlink(tmp, dir_fd=where.fd)
+            unlink_at(tmp, where.fd)
         except FileNotFoundError:
             pass
-        os.symlink(text, tmp, dir_fd=where.fd)
+        symlink_at(text, tmp, where.fd)
         try:
-            os.replace(tmp, where.name, src_dir_fd=where.fd, dst_dir_fd=where.fd)
+            replace_at(tmp, where.name, where.fd)
         except BaseException:
             _unlink_quietly(tmp, where.fd)
             raise
+    finally:
+        where.close()
+
+
+def remove(root: Root, path: str) -> None:
+    """Unlink the file or link at `path` (the name itself, never what a link leads to)."""
+    try:
+        where = root.walk(path, follow=False)
+    except Missing:
+        return
+    try:
+        if where.name is None:
+            raise directory_error(path)
+        try:
+            st = stat_at(where.name, where.fd)
+        except FileNotFoundError:
+            return
+        if S_ISDIR(st.st_mode):
+            raise FatalError(f"{path}: is a directory, not a file; airules leaves it")
+        unlink_at(where.name, where.fd)
     finally:
         where.close()
 
@@ -78,7 +111,7 @@ def remove_stale_temps(root: Root, paths: Iterable[str]) -> list[str]:
             for entry in os.scandir(where.fd):
                 if is_stale(entry.name, names) and entry.is_file(follow_symlinks=False):
                     try:
-                        os.unlink(entry.name, dir_fd=where.fd)
+                        unlink_at(entry.name, where.fd)
                     except OSError:
                         # Housekeeping only: a leftover that cannot go is harmless.
                         continue
@@ -90,11 +123,15 @@ def remove_stale_temps(root: Root, paths: Iterable[str]) -> list[str]:
     return sorted(removed)
 
 
-def _unlink_quietly(name: str, dir_fd: int) -> None:
+def _unlink_quietly(name: str, dir_fd: Handle) -> None:
     try:  # noqa: SIM105
-        os.unlink(name, dir_fd=dir_fd)
+        unlink_at(name, dir_fd)
     except OSError:
         pass
+
+
+def _me() -> tuple[int, int]:
+    return (os.geteuid(), os.getegid())
 
 
 def umask() -> int:
@@ -120,7 +157,7 @@ def _xattrs(fd: int) -> list[tuple[str, bytes]]:
     return out
 
 
-def replace_file(dir_fd: int, name: str, data: bytes, *, mode: int | None = None) -> None:
+def replace_file(dir_fd: Handle, name: str, data: bytes, *, mode: int | None = None) -> None:
     """Replace `name` in the folder open at `dir_fd` with `data`, so no reader ever sees half
     a file: a new temporary file made with O_CREAT|O_EXCL|O_NOFOLLOW beside it, flushed, given
     the old file's mode, owner and extended attributes, then renamed over it.
@@ -130,7 +167,7 @@ def replace_file(dir_fd: int, name: str, data: bytes, *, mode: int | None = None
     attrs: list[tuple[str, bytes]] = []
     owner = None
     try:
-        old = os.open(name, FILE_FLAGS, dir_fd=dir_fd)
+        old = open_at(name, FILE_FLAGS, dir_fd)
     except FileNotFoundError:
         old = None
     if old is not None:
@@ -152,7 +189,7 @@ def replace_file(dir_fd: int, name: str, data: bytes, *, mode: int | None = None
         # writer that is still at work; O_EXCL makes the name this writer's alone.
         tmp = f".{name}.{os.getpid()}.{os.urandom(6).hex()}{TMP_SUFFIX}"
         try:
-            fd = os.open(tmp, flags, 0o600, dir_fd=dir_fd)
+            fd = open_at(tmp, flags, dir_fd, 0o600)
             break
         except FileExistsError:
             continue
@@ -164,12 +201,15 @@ def replace_file(dir_fd: int, name: str, data: bytes, *, mode: int | None = None
             while view:
                 view = view[os.write(fd, view) :]
             os.fsync(fd)
-            if owner is not None and owner != (os.geteuid(), os.getegid()):
+            if owner is not None and hasattr(os, "fchown") and owner != _me():
                 try:  # noqa: SIM105
                     os.fchown(fd, *owner)
                 except OSError:
                     pass  # only root may give a file away; the rules still get written
-            os.fchmod(fd, mode)
+            if hasattr(os, "fchmod"):
+                os.fchmod(fd, mode)
+            else:  # Windows: only the read-only bit, set by path
+                os.chmod(os.path.join(dir_fd, tmp), mode)  # type: ignore[arg-type]
             for key, value in attrs:
                 try:  # noqa: SIM105
                     os.setxattr(fd, key, value)
@@ -177,7 +217,7 @@ def replace_file(dir_fd: int, name: str, data: bytes, *, mode: int | None = None
                     pass  # security.* needs privileges this run may not have
         finally:
             os.close(fd)
-        os.replace(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+        replace_at(tmp, name, dir_fd)
     except BaseException:
         _unlink_quietly(tmp, dir_fd)
         raise

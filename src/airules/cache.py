@@ -20,7 +20,7 @@ import sys
 from stat import S_ISREG
 
 from airules import __version__
-from airules.confined import Missing, Root, read_bounded, stale_temps_in
+from airules.confined import Missing, Root, read_bounded, stale_temps_in, stat_at
 from airules.errors import FatalError
 from airules.listing import git_dir, git_files_named, not_checked_out, sparse_state
 
@@ -39,8 +39,8 @@ if TYPE_CHECKING:
 
     # One observation: (kind, name, value). Kinds: "f" a file (the links and folders on its
     # way, and its bytes), "l" a path's own link text, "n" the files with a given name
-    # (nested rules), "d" the files below a folder, "s" whether a sparse checkout leaves a
-    # path out.
+    # (nested rules), "d" the files below a folder, "p" whether a sparse checkout leaves a
+    # path out, "s" a file trusted by its stat (see RACY_NS).
     Input = tuple[str, str, Any]
 
 FORMAT = 2
@@ -50,6 +50,7 @@ FILE_NAME = "airules-cache"
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _READ_FLAGS = os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0) | _CLOEXEC
+_READ_FLAGS |= getattr(os, "O_BINARY", 0)
 # Set AIRULES_CACHE=0 to always do a full run (for debugging, or benchmarking the full run).
 DISABLE_VAR = "AIRULES_CACHE"
 
@@ -125,7 +126,7 @@ def observe(fs: Root, kind: str, name: str, memo: dict[str, Any] | None = None) 
         if kind == "d":
             found, trail = fs.list_dir(name)
             return (tuple(found), tuple(trail))
-        if kind == "s":
+        if kind == "p":
             if "sparse" not in memo:
                 memo["sparse"] = sparse_state(fs.path)
             return not_checked_out(memo["sparse"], name)
@@ -198,7 +199,9 @@ def replay(argv: Sequence[str]) -> bool:
     path = cache_file(root) if root is not None else None
     if root is None or path is None:
         return False
-    entry = _load(path).get(_key(argv, root, cwd))
+    key = _key(argv, root, cwd)
+    entry = _load(path).get(key)
+    hashed = False
     try:
         fs = Root(root)
     except OSError:
@@ -207,19 +210,33 @@ def replay(argv: Sequence[str]) -> bool:
         inputs, out, err = entry  # type: ignore[misc]
         memo: dict[str, Any] = {}
         for kind, name, value in inputs:
+            if kind == "s":
+                signature, value = value
+                if _stat_matches(fs, name, signature):
+                    continue
+                kind = "f"
             if observe(fs, kind, name, memo) != value:
                 return False
+            # A regular file read and hashed: maybe old enough now to sign.
+            hashed = hashed or (kind == "f" and _is_read(value))
         # A full --fix also clears a killed writer's temporary files; leave that to one.
-        if "--fix" in argv and _stale_temps(fs, [name for kind, name, _ in inputs if kind in "fl"]):
+        looked = [name for kind, name, _ in inputs if kind in "fls"]
+        if "--fix" in argv and _stale_temps(fs, looked):
             return False
+        sys.stdout.write(out)
+        sys.stdout.flush()
+        if err:
+            sys.stderr.write(err)
+        if hashed:
+            # Files that were too new to trust by their stat when the run was stored may be
+            # old enough now: the next replay then skips reading them.
+            trusted, changed = _trusted(fs, inputs)
+            if changed:
+                _save(path, key, (tuple(trusted), out, err))
     except (TypeError, ValueError):
         return False
     finally:
         fs.close()
-    sys.stdout.write(out)
-    sys.stdout.flush()
-    if err:
-        sys.stderr.write(err)
     return True
 
 
@@ -238,6 +255,91 @@ def _stale_temps(fs: Root, paths: Sequence[str]) -> bool:
     return False
 
 
+# A file untouched for this long before its entry was stored is trusted on replay by its stat
+# alone (size, times, inode), as git trusts its index; a newer one is read and hashed, since a
+# write within the same clock tick as the store could leave every stat field as it was. The
+# stat is taken through the same confined walk as a read, and the walk's trail (every link
+# text and folder identity on the way) is part of what must match.
+RACY_NS = 2_000_000_000
+
+
+def _is_read(value: Any) -> bool:
+    """Whether an "f" observation is a regular file read whole: (trail, digest)."""
+    return isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], bytes)
+
+
+def _signature(st: os.stat_result) -> tuple[int, int, int, int, int]:
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+
+
+def _stat_of(fs: Root, path: str) -> tuple[Any, os.stat_result] | None:
+    """The trail to `path` and its stat, if it is a regular file reached inside the root."""
+    try:
+        where = fs.walk(path)
+    except (Missing, FatalError):
+        return None
+    try:
+        if where.name is None:
+            return None
+        st = stat_at(where.name, where.fd)
+        return (tuple(where.trail), st) if S_ISREG(st.st_mode) else None
+    except OSError:
+        return None
+    finally:
+        where.close()
+
+
+def _signature_of(fs: Root, path: str, value: Any, now_ns: int) -> Any:
+    """The (stat signature, trail) of `path` if it still reads as `value` and is old enough
+    to trust; else None (the entry keeps hashing)."""
+    before = _stat_of(fs, path)
+    if before is None:
+        return None
+    trail, st = before
+    if max(st.st_mtime_ns, st.st_ctime_ns) > now_ns - RACY_NS:
+        return None
+    if observe(fs, "f", path) != value or value[0] != trail:
+        return None
+    after = _stat_of(fs, path)
+    # Unchanged while it was read.
+    if after is None or after[0] != trail or _signature(after[1]) != _signature(st):
+        return None
+    return (_signature(st), trail)
+
+
+def _stat_matches(fs: Root, path: str, signature: Any) -> bool:
+    seen = _stat_of(fs, path)
+    return seen is not None and (_signature(seen[1]), seen[0]) == tuple(signature)
+
+
+def _trusted(fs: Root, inputs: Sequence[Input]) -> tuple[list[Input], bool]:
+    """`inputs` with each old-enough regular file's observation turned into a stat-checked one
+    ("s"), and whether any changed."""
+    import time
+
+    now_ns = time.time_ns()
+    out: list[Input] = []
+    changed = False
+    for kind, name, value in inputs:
+        old = None
+        if kind == "s":
+            if _stat_matches(fs, name, value[0]):
+                out.append((kind, name, value))
+                continue
+            # Signed before: sign again, in case the stat changed and the bytes did not.
+            old, value = value
+            kind = "f"
+        if kind == "f" and _is_read(value):
+            signature = _signature_of(fs, name, value, now_ns)
+            if signature is not None:
+                out.append(("s", name, (signature, value)))
+                changed = changed or signature != old
+                continue
+        out.append((kind, name, value))
+        changed = changed or old is not None
+    return out, changed
+
+
 def store(argv: Sequence[str], root: str, inputs: Sequence[Input], out: str, err: str) -> None:
     """Remember a clean run. Best effort: a cache that cannot be written is no cache."""
     if os.environ.get(DISABLE_VAR) == "0":
@@ -247,9 +349,14 @@ def store(argv: Sequence[str], root: str, inputs: Sequence[Input], out: str, err
         return
     try:
         key = _key(argv, root, os.getcwd())
+        fs = Root(root)
     except OSError:
         return
-    _save(path, key, (tuple(inputs), out, err))
+    try:
+        trusted = _trusted(fs, inputs)[0]
+    finally:
+        fs.close()
+    _save(path, key, (tuple(trusted), out, err))
 
 
 def _save(path: str, key: bytes, value: Any) -> None:
@@ -264,6 +371,7 @@ def _save(path: str, key: bytes, value: Any) -> None:
         data = marshal.dumps(entries)
         # A new file of our own, never a link or a FIFO someone planted under the name.
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC
+        flags |= getattr(os, "O_BINARY", 0)
         fd = os.open(tmp, flags, 0o600)
         view = memoryview(data)
         while view:
@@ -309,6 +417,9 @@ class Recorder:
     def write(self, path: str, data: bytes) -> None:
         self.tree.write(path, data)
 
+    def remove(self, path: str) -> None:
+        self.tree.remove(path)  # type: ignore[attr-defined]
+
     def readlink(self, path: str) -> str | None:
         try:
             link = self.tree.readlink(path)
@@ -329,7 +440,7 @@ class Recorder:
     def not_checked_out(self, path: str) -> bool:
         excluded = getattr(self.tree, "not_checked_out", None)
         found = False if excluded is None else bool(excluded(path))
-        self.observed["s", path] = found
+        self.observed["p", path] = found
         return found
 
     def find_files(self, name: str) -> list[str]:

@@ -11,7 +11,9 @@ The same idea as Go's `os.Root` and Rust's `cap-std`.
 
 Standard library only, and cheap to import: the replay cache resolves paths with it too, so a
 replay is never more lenient than a full run (hence try/except/pass, not `contextlib`, whose
-import would cost the replay). POSIX only (`dir_fd` does not exist on Windows).
+import would cost the replay). Where the system has no `dir_fd` (Windows), a folder is held
+by its path instead and each step checks the entry with `lstat` first: the same answers, but
+not proof against a folder swapped between the check and the use.
 """
 
 from __future__ import annotations
@@ -35,7 +37,102 @@ _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _DIR = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW | _CLOEXEC
 # Non-blocking, so that opening a FIFO cannot hang; fstat then refuses it.
 _FILE = os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-FILE_FLAGS = _FILE = _FILE | _CLOEXEC
+FILE_FLAGS = _FILE = _FILE | _CLOEXEC | getattr(os, "O_BINARY", 0)
+# Folders held by descriptors (POSIX), or by their paths where `dir_fd` does not exist.
+DIR_FD = (
+    hasattr(os, "O_DIRECTORY")
+    and os.open in os.supports_dir_fd
+    and os.readlink in os.supports_dir_fd
+    and os.stat in os.supports_dir_fd
+    and os.scandir in os.supports_fd
+)
+# A folder: its descriptor, or (without `dir_fd`) its path.
+Handle = int | str
+
+
+def open_folder(name: str, at: Handle) -> Handle:
+    """The folder `name` in `at`, never through a link (OSError ELOOP or ENOTDIR then)."""
+    if DIR_FD:
+        return os.open(name, _DIR, dir_fd=at)  # type: ignore[arg-type]
+    path = os.path.join(at, name)  # type: ignore[arg-type]
+    st = os.lstat(path)
+    # A junction is a link too, though not S_ISLNK.
+    tag: object = getattr(st, "st_reparse_tag", None)
+    if S_ISLNK(st.st_mode) or tag:
+        raise OSError(errno.ELOOP, "a link", path)
+    if not S_ISDIR(st.st_mode):
+        raise OSError(errno.ENOTDIR, "not a folder", path)
+    return path
+
+
+def open_at(name: str, flags: int, at: Handle, mode: int = 0o777) -> int:
+    """os.open of `name` in the folder `at`; never through a link (O_NOFOLLOW, or lstat)."""
+    if DIR_FD:
+        return os.open(name, flags, mode, dir_fd=at)  # type: ignore[arg-type]
+    path = os.path.join(at, name)  # type: ignore[arg-type]
+    if not flags & os.O_CREAT or not flags & os.O_EXCL:
+        try:
+            if S_ISLNK(os.lstat(path).st_mode):
+                raise OSError(errno.ELOOP, "a link", path)
+        except FileNotFoundError:
+            if not flags & os.O_CREAT:
+                raise
+    return os.open(path, flags | getattr(os, "O_BINARY", 0), mode)
+
+
+def readlink_at(name: str, at: Handle) -> str:
+    if DIR_FD:
+        return os.readlink(name, dir_fd=at)  # type: ignore[arg-type]
+    return os.readlink(os.path.join(at, name))  # type: ignore[arg-type]
+
+
+def stat_at(name: str, at: Handle) -> os.stat_result:
+    if DIR_FD:
+        return os.stat(name, dir_fd=at, follow_symlinks=False)  # type: ignore[arg-type]
+    return os.lstat(os.path.join(at, name))  # type: ignore[arg-type]
+
+
+def stat_folder(at: Handle) -> os.stat_result:
+    return os.fstat(at) if DIR_FD else os.stat(at)  # type: ignore[arg-type]
+
+
+def mkdir_at(name: str, at: Handle) -> None:
+    if DIR_FD:
+        os.mkdir(name, 0o777, dir_fd=at)  # type: ignore[arg-type]
+    else:
+        os.mkdir(os.path.join(at, name))  # type: ignore[arg-type]
+
+
+def unlink_at(name: str, at: Handle) -> None:
+    if DIR_FD:
+        os.unlink(name, dir_fd=at)  # type: ignore[arg-type]
+    else:
+        os.unlink(os.path.join(at, name))  # type: ignore[arg-type]
+
+
+def replace_at(src: str, dst: str, at: Handle) -> None:
+    if DIR_FD:
+        os.replace(src, dst, src_dir_fd=at, dst_dir_fd=at)  # type: ignore[arg-type]
+    else:
+        os.replace(os.path.join(at, src), os.path.join(at, dst))  # type: ignore[arg-type]
+
+
+def symlink_at(text: str, name: str, at: Handle) -> None:
+    if DIR_FD:
+        os.symlink(text, name, dir_fd=at)  # type: ignore[arg-type]
+    else:
+        os.symlink(text, os.path.join(at, name))  # type: ignore[arg-type]
+
+
+def dup(at: Handle) -> Handle:
+    return os.dup(at) if DIR_FD else at  # type: ignore[arg-type]
+
+
+def close(at: Handle) -> None:
+    if DIR_FD:
+        os.close(at)  # type: ignore[arg-type]
+
+
 # What opening a symlink with O_NOFOLLOW (or a file with O_DIRECTORY) fails with.
 _NOT_A_FOLDER = {errno.ELOOP, errno.ENOTDIR, getattr(errno, "EMLINK", errno.ELOOP)}
 
@@ -56,7 +153,7 @@ class Where:
     __slots__ = ("fd", "folders", "ident", "linked", "name", "trail")
 
     def __init__(
-        self, fd: int, name: str | None, folders: list[str], trail: list[object], linked: bool
+        self, fd: Handle, name: str | None, folders: list[str], trail: list[object], linked: bool
     ) -> None:
         self.fd = fd
         # None when the path names the folder `fd` itself.
@@ -75,23 +172,23 @@ class Where:
         return "/".join([*self.folders, self.name] if self.name else self.folders)
 
     def close(self) -> None:
-        os.close(self.fd)
+        close(self.fd)
 
 
-def _git_dirs(root: str, root_fd: int) -> set[Id]:
+def _git_dirs(root: str, root_fd: Handle) -> set[Id]:
     """The identities of the repository's git directories: `.git`, the folder a `.git` file
     names (a worktree or submodule) and its common directory, and $GIT_DIR/$GIT_COMMON_DIR."""
     found: set[Id] = set()
     candidates = [os.environ.get("GIT_DIR"), os.environ.get("GIT_COMMON_DIR")]
     try:
-        st = os.stat(".git", dir_fd=root_fd, follow_symlinks=False)
+        st = stat_at(".git", root_fd)
     except OSError:
         st = None
     if st is not None and S_ISDIR(st.st_mode):
         found.add((st.st_dev, st.st_ino))
     elif st is not None and S_ISREG(st.st_mode):
         try:
-            fd = os.open(".git", _FILE, dir_fd=root_fd)
+            fd = open_at(".git", _FILE, root_fd)
             try:
                 line = os.read(fd, 4096).decode("utf-8", "replace").splitlines()
             finally:
@@ -121,14 +218,19 @@ class Root:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self.fd = -1
-        self.fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _CLOEXEC)
+        self.fd: Handle = -1
+        if DIR_FD:
+            self.fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _CLOEXEC)
+        elif not os.path.isdir(path):
+            raise NotADirectoryError(errno.ENOTDIR, "not a folder", path)
+        else:
+            self.fd = path
         self.git_dirs = _git_dirs(path, self.fd)
 
     def close(self) -> None:
-        if self.fd >= 0:
+        if self.fd != -1:
             fd, self.fd = self.fd, -1
-            os.close(fd)
+            close(fd)
 
     def __del__(self) -> None:
         # A run in a long-lived process (tests call main() hundreds of times) must not leak
@@ -160,7 +262,7 @@ class Root:
         itself. Raises Missing, or FatalError naming `path`.
         """
         todo = path.split("/")[::-1]
-        stack: list[int] = []
+        stack: list[Handle] = []
         folders: list[str] = []
         trail: list[object] = []
         hops = 0
@@ -184,7 +286,7 @@ class Root:
                     raise self._outside(path)
                 text = text[len(self.path) :]
                 while stack:
-                    os.close(stack.pop())
+                    close(stack.pop())
                 folders.clear()
             todo.extend(text.split("/")[::-1])
 
@@ -197,7 +299,7 @@ class Root:
                     if not folders:
                         raise self._outside(path)
                     folders.pop()
-                    os.close(stack.pop())
+                    close(stack.pop())
                     continue
                 # Any folder called .git, a nested repository's too, in any case.
                 if name.casefold() == ".git":
@@ -206,22 +308,22 @@ class Root:
                 if not todo:
                     if follow:
                         try:
-                            text = os.readlink(name, dir_fd=cur)
+                            text = readlink_at(name, cur)
                         except OSError:
                             text = None  # not a link (EINVAL), or nothing there
                         if text is not None:
                             linked = True
                             follow_link(text)
                             continue
-                    fd = os.dup(cur)
+                    fd = dup(cur)
                     return Where(fd, name, folders, trail, linked)
                 try:
-                    fd = os.open(name, _DIR, dir_fd=cur)
+                    fd = open_folder(name, cur)
                 except FileNotFoundError:
                     if not create:
                         raise Missing(linked) from None
                     try:  # noqa: SIM105
-                        os.mkdir(name, 0o777, dir_fd=cur)
+                        mkdir_at(name, cur)
                     except FileExistsError:
                         pass
                     bump()  # whatever is there now is looked at again, a bounded number of times
@@ -234,12 +336,12 @@ class Root:
                             "or choose another path"
                         ) from None
                     try:
-                        text = os.readlink(name, dir_fd=cur)
+                        text = readlink_at(name, cur)
                     except OSError:
                         text = None
                     if text is None:
                         try:
-                            st = os.stat(name, dir_fd=cur, follow_symlinks=False)
+                            st = stat_at(name, cur)
                         except OSError:
                             st = None
                         if st is not None and not S_ISDIR(st.st_mode) and not S_ISLNK(st.st_mode):
@@ -253,19 +355,19 @@ class Root:
                         continue
                     follow_link(text)
                     continue
-                st = os.fstat(fd)
+                st = stat_folder(fd)
                 ident = (st.st_dev, st.st_ino)
                 if ident in self.git_dirs:
-                    os.close(fd)
+                    close(fd)
                     raise self._git(path)
                 stack.append(fd)
                 folders.append(name)
                 trail.append(ident)
-            fd = os.dup(stack[-1] if stack else self.fd)
+            fd = dup(stack[-1] if stack else self.fd)
             return Where(fd, None, folders, trail, linked)
         finally:
             for fd in stack:
-                os.close(fd)
+                close(fd)
 
     # Reading.
 
@@ -282,13 +384,13 @@ class Root:
             if where.name is None:
                 raise directory_error(path)
             try:
-                fd = os.open(where.name, _FILE, dir_fd=where.fd)
+                fd = open_at(where.name, _FILE, where.fd)
             except FileNotFoundError:
                 if where.linked:
                     raise _broken(path) from None
                 # Nothing there yet: its identity is its real folder's and its name, so two
                 # paths that would create one file are still told apart.
-                st = os.fstat(where.fd)
+                st = stat_folder(where.fd)
                 where.ident = (st.st_dev, st.st_ino, where.name)
                 return None, where
             except OSError as e:
@@ -337,9 +439,9 @@ class Root:
             if where.name is None:
                 return None
             try:
-                st = os.stat(where.name, dir_fd=where.fd, follow_symlinks=False)
+                st = stat_at(where.name, where.fd)
             except FileNotFoundError:
-                st = os.fstat(where.fd)
+                st = stat_folder(where.fd)
                 return (st.st_dev, st.st_ino, where.name)
             return (st.st_dev, st.st_ino)
         except OSError:
@@ -357,7 +459,7 @@ class Root:
             if where.name is None:
                 return None, where.trail
             try:
-                return os.readlink(where.name, dir_fd=where.fd), where.trail
+                return readlink_at(where.name, where.fd), where.trail
             except (OSError, ValueError):
                 return None, where.trail
         finally:
@@ -376,7 +478,7 @@ class Root:
             where.close()
 
 
-def stale_temps_in(fd: int) -> bool:
+def stale_temps_in(fd: Handle) -> bool:
     """Whether the folder open at `fd` holds a dead writer's temporary file (any target's)."""
     try:
         names = [e.name for e in os.scandir(fd) if e.name.endswith(TMP_SUFFIX)]
@@ -443,13 +545,13 @@ def read_bounded(fd: int, limit: int) -> bytes | None:
     return None
 
 
-def walk_files(fd: int, folder: str) -> list[str]:
+def walk_files(fd: Handle, folder: str) -> list[str]:
     """The files below the folder open at `fd`, named as `folder/...`, sorted and bounded.
     Subfolders are opened relative to their parent with O_NOFOLLOW; links to folders are not
     entered (nor listed), links to files are listed."""
     out: list[str] = []
 
-    def visit(dfd: int, prefix: str) -> bool:
+    def visit(dfd: Handle, prefix: str) -> bool:
         try:
             entries = sorted(os.scandir(dfd), key=lambda e: e.name)
         except OSError:
@@ -473,14 +575,14 @@ def walk_files(fd: int, folder: str) -> list[str]:
             if name.casefold() == ".git":
                 continue
             try:
-                sub = os.open(name, _DIR, dir_fd=dfd)
+                sub = open_folder(name, dfd)
             except OSError:
                 continue
             try:
                 if not visit(sub, f"{prefix}/{name}"):
                     return False
             finally:
-                os.close(sub)
+                close(sub)
         return True
 
     visit(fd, folder)

@@ -131,6 +131,17 @@ class LocalTree:
                 "free some space or fix the folder's permissions, then run again"
             ) from None
 
+    def remove(self, path: str) -> None:
+        """Delete the file (or link) at `path`, through its folder's descriptor; a file already
+        gone is no error. Trees without this method (the GitHub one) never get a generated
+        file to delete."""
+        try:
+            atomic.remove(self._fs, path)
+        except OSError as e:
+            raise FatalError(
+                f"{path}: cannot be deleted ({e.strerror}); fix the folder's permissions"
+            ) from None
+
     def readlink(self, path: str) -> str | None:
         text, trail = self._fs.readlink(path)
         self.trails["l", path] = tuple(trail)
@@ -232,8 +243,10 @@ def write_atomic(real: Path, data: bytes, mode: int | None = None) -> None:
     outside the working tree that git names (the hooks folder). The file keeps its mode unless
     `mode` is given; a new file gets the umask's default."""
     real.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(real.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    folder: confined.Handle = str(real.parent)
+    if confined.DIR_FD:
+        folder = os.open(real.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
-        atomic.replace_file(fd, real.name, data, mode=mode)
+        atomic.replace_file(folder, real.name, data, mode=mode)
     finally:
-        os.close(fd)
+        confined.close(folder)
