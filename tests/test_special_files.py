@@ -8,6 +8,7 @@ import os
 import stat
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -27,30 +28,40 @@ SCRIPT = Path(sys.executable).parent / "airules-check"
 MIB = 1024 * 1024
 
 
-# Sets the cap, then becomes the console script: spawned without preexec_fn, so the child is
-# never a fork of this (large) test process, whose pages would count in its peak memory.
+# Sets the cap, then runs the console script in a child of its own and writes that child's
+# peak memory to a file: a fork of this (large) test process would count pytest's pages too.
 CAPPED = (
     "import os, resource, sys\n"
     f"resource.setrlimit(resource.RLIMIT_AS, ({256 * MIB}, {256 * MIB}))\n"
-    "os.execv(sys.argv[1], sys.argv[1:])\n"
+    "pid = os.fork()\n"
+    "if pid == 0:\n"
+    "    os.execv(sys.argv[2], sys.argv[2:])\n"
+    "_, status, usage = os.wait4(pid, 0)\n"
+    "open(sys.argv[1], 'w').write(str(usage.ru_maxrss))\n"
+    "sys.exit(os.waitstatus_to_exitcode(status))\n"
 )
 
 
 def run_capped(root: Path, *args: str, env: dict[str, str] | None = None):
     """The console script under a 256 MiB address-space cap; its exit code, stderr and peak
-    resident memory in MiB (from wait4)."""
-    proc = subprocess.Popen(
-        [sys.executable, "-c", CAPPED, str(SCRIPT), *args],
+    resident memory in MiB."""
+    # Outside the test's folder, whose snapshot must not change.
+    fd, name = tempfile.mkstemp()
+    os.close(fd)
+    peak_file = Path(name)
+    result = subprocess.run(
+        [sys.executable, "-c", CAPPED, str(peak_file), str(SCRIPT), *args],
         cwd=root,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        text=True,
         env=env,
     )
-    assert proc.stderr is not None
-    err = proc.stderr.read().decode()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, err, usage.ru_maxrss / 1024
+    try:
+        peak = int(peak_file.read_text()) / 1024
+    finally:
+        peak_file.unlink()
+    return result.returncode, result.stderr, peak
 
 
 @pytest.mark.parametrize("cached", [True, False], ids=["cache-on", "cache-off"])
