@@ -64,6 +64,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="install a git pre-commit hook that runs airules-check (--force replaces another)",
     )
+    parser.add_argument(
+        "--install-merge-driver",
+        action="store_true",
+        help="configure a git merge driver so generated files never conflict in a merge",
+    )
+    parser.add_argument("--merge-driver", nargs=4, help=argparse.SUPPRESS)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     editors = parser.add_argument_group(
         "editors", "choose editors without a config, or limit a run to some of the configured ones"
@@ -255,6 +261,25 @@ def run(
     return code
 
 
+def _install_merge_driver(start: Path, config_path: str | None) -> int:
+    from airules.engine import expand, load_config
+    from airules.mergedriver import install
+    from airules.tree import LocalTree, find_root
+
+    root = find_root(start)
+    tree = LocalTree(root)
+    rel_config = _config_relpath(config_path, root) if config_path else None
+    config = load_config(tree, rel_config)
+    if config is None:
+        raise FatalError(
+            ".airules.yml: not found, so airules does not know which files it generates; "
+            "set up first with `airules-check --init`"
+        )
+    paths = [t.path for t in expand(tree, config) if t.mode != "symlink"]
+    sys.stdout.write(install(tree, root, paths))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if cache.replay(args_list):
@@ -268,6 +293,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from pathlib import Path
 
     try:
+        if args.merge_driver:
+            from airules.mergedriver import main_merge_driver
+
+            return main_merge_driver(args.merge_driver)
+        if args.install_merge_driver:
+            return _install_merge_driver(Path.cwd(), args.config)
         if args.install_hook:
             if args.fix or args.config or args.editors:
                 raise FatalError("--install-hook: takes no options but --force; run it alone")

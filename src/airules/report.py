@@ -112,8 +112,8 @@ def check_text(
             label = _paint(
                 f"out of date with {status.source or source}", _STATE_COLOR[status.state], color
             )
-            if status.link is not None and "out of date" not in status.message:
-                # Say why a link needs fixing: it points elsewhere, or git flattened it.
+            if status.message and "out of date" not in status.message:
+                # Say why: a link points elsewhere or git flattened it; a merge conflict.
                 label += f" ({status.message})"
         out.append(f"{status.path}: {label}\n")
         if status.state in (State.DRIFTED, State.EDITED) or (
