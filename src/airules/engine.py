@@ -11,8 +11,8 @@ from dataclasses import dataclass, replace
 
 from airules.advice import Advice, collect
 from airules.blocks import find_block, split_lines
-from airules.conflicts import has_markers
 from airules.config import CONFIG_NAMES, MAX_CONFIG_BYTES, Config, TargetConfig, parse_config
+from airules.conflicts import has_markers
 from airules.errors import FatalError
 from airules.render import (
     FIX_COMMAND,

@@ -55,8 +55,10 @@ def _block(text: str) -> tuple[str, str, str] | None:
 
 def _git_merge_file(ours: Path, base: Path, theirs: Path, path: str) -> int:
     result = subprocess.run(
-        ["git", "merge-file", "-L", f"ours:{path}", "-L", "base", "-L", f"theirs:{path}"]
-        + [str(ours), str(base), str(theirs)],
+        [
+            *("git", "merge-file", "-L", f"ours:{path}", "-L", "base", "-L", f"theirs:{path}"),
+            *(str(ours), str(base), str(theirs)),
+        ],
         capture_output=True,
     )
     return 0 if result.returncode == 0 else 1
@@ -70,7 +72,7 @@ def merge(base: Path, ours: Path, theirs: Path, path: str) -> int:
             texts.append(file.read_bytes().decode("utf-8"))
         except (OSError, UnicodeDecodeError):
             return _git_merge_file(ours, base, theirs, path)
-    old, mine, other = texts
+    _, mine, other = texts
     if _generated_owned(mine) and _generated_owned(other):
         return 0  # ours is already in %A; --fix renders the merged rules over it
     blocks = [_block(text) for text in texts]
@@ -99,7 +101,7 @@ def driver_command() -> str:
 def _attribute_line(path: str) -> str:
     # Anchored at the root; spaces and specials in a path would need quoting that older gits
     # do not read, so they are escaped as glob characters.
-    escaped = "".join(f"\\{c}" if c in " *?[]\\\"#!" else c for c in path)
+    escaped = "".join(f"\\{c}" if c in ' *?[]\\"#!' else c for c in path)
     return f"/{escaped} merge={DRIVER_NAME}"
 
 
