@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from pathlib import Path
 
-    from airules.config import Config
+    from airules.config import Config, TargetConfig
+    from airules.orphans import Orphan
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -45,6 +46,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--config", metavar="PATH", help="config file (default: .airules.yml at the root)"
+    )
+    parser.add_argument(
+        "--prune",
+        action="store_true",
+        help="with --fix, remove files and blocks airules generated for targets no longer "
+        "configured (only when unchanged since airules wrote them)",
     )
     parser.add_argument("--diff", action="store_true", help="show whole diffs, not the first lines")
     parser.add_argument(
@@ -165,6 +172,7 @@ def run(
     fmt: str,
     color: bool,
     strict: bool = False,
+    prune: bool = False,
     argv: Sequence[str] | None = None,
 ) -> int:
     from airules.engine import State, advise, apply, expand, load_config, plan
@@ -195,6 +203,7 @@ def run(
         local.remove_stale_temps(s.path for s in statuses)
     written = [] if errors or not fix else apply(tree, statuses, force=force)
     warnings = [] if errors else advise(tree, config, targets, statuses)
+    orphans, pruned = _orphans(tree, config, targets, editors, errors, fix=fix, prune=prune)
     if errors:
         code = 2
     elif fix:
@@ -208,6 +217,8 @@ def run(
     err = "".join(f"airules: {status.message}\n" for status in errors)
     if strict and warnings:
         code = max(code, 1)
+    if orphans:
+        code = max(code, 1)
     out = ""
     if fmt == "json":
         out = json_report(
@@ -218,6 +229,7 @@ def run(
             config=config.path,
             exit_code=code,
             warnings=warnings,
+            orphans=[(o.path, o.message, o in pruned) for o in orphans],
         )
     elif errors and fmt != "github":
         pass
@@ -243,6 +255,10 @@ def run(
                 warnings=warnings,
                 strict=strict,
             )
+        if orphans:
+            from airules.orphans import report_lines
+
+            out += "".join(report_lines(orphans, pruned))
         if fmt == "github":
             from airules.actions import publish_check
 
@@ -259,6 +275,29 @@ def run(
     if code == 0 and created is None and argv is not None and fmt != "github":
         cache.store(argv, str(root), tree.inputs, out, err)
     return code
+
+
+def _orphans(
+    tree: cache.Recorder,
+    config: Config,
+    targets: Sequence[TargetConfig],
+    editors: Sequence[str],
+    errors: Sequence[object],
+    *,
+    fix: bool,
+    prune: bool,
+) -> tuple[list[Orphan], list[Orphan]]:
+    """Generated files no target produces any more, and those --prune removed. Only against a
+    config file and all of its targets: editor flags would make every other target look
+    orphaned."""
+    if errors or editors or config.path is None:
+        return [], []
+    from airules import orphans
+
+    keep = {config.source, config.path, *(t.source for t in targets if t.source)}
+    found = orphans.find(tree, [t.path for t in targets], keep)
+    pruned = orphans.prune(tree, found) if fix and prune else []
+    return found, pruned
 
 
 def _install_merge_driver(start: Path, config_path: str | None) -> int:
@@ -293,6 +332,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from pathlib import Path
 
     try:
+        if args.prune and not args.fix:
+            raise FatalError("--prune: works only with --fix; run `airules-check --fix --prune`")
         if args.merge_driver:
             from airules.mergedriver import main_merge_driver
 
@@ -318,6 +359,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             fmt=args.format,
             color=_use_color(args.color),
             strict=args.strict,
+            prune=args.prune,
             argv=args_list,
         )
     except FatalError as e:

@@ -189,6 +189,7 @@ def json_report(
     config: str | None,
     exit_code: int,
     warnings: Sequence[Advice] = (),
+    orphans: Sequence[tuple[str, str, bool]] = (),
 ) -> str:
     wrote = {s.path for s in written}
     doc = {
@@ -209,6 +210,11 @@ def json_report(
         ],
         "warnings": [
             {"kind": w.kind, "path": w.path, "line": w.line, "message": w.message} for w in warnings
+        ],
+        # Generated files and blocks that no target produces any more.
+        "orphans": [
+            {"path": path, "message": message, "pruned": pruned}
+            for path, message, pruned in orphans
         ],
     }
     return json.dumps(doc, indent=2) + "\n"

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Protocol
 
 from airules.errors import FatalError
-from airules.listing import TMP_SUFFIX, git_files_named, walk_files
+from airules.listing import TMP_SUFFIX, git_files_named, git_grep_files, walk_files
 
 # No editor reads rules files anywhere near this size; refusing keeps memory bounded.
 MAX_FILE_BYTES = 1024 * 1024
@@ -272,6 +272,30 @@ class LocalTree:
     def list_dir(self, folder: str) -> list[str]:
         real = self._real(folder)
         return walk_files(str(real), folder) if real.is_dir() else []
+
+    # Beyond the Tree protocol: what finding and pruning orphaned files needs (orphans.py).
+
+    def grep_generated(self, patterns: tuple[str, ...]) -> list[str]:
+        """Files git lists with a line matching one of `patterns`; FatalError without git."""
+        try:
+            code, found, problem = git_grep_files(str(self.root), patterns)
+        except OSError as e:
+            raise FatalError(f"{self.root}: git could not run ({e.strerror})") from None
+        if code not in (0, 1):
+            raise FatalError(f"{self.root}: git grep failed ({problem or 'no message'})")
+        return found
+
+    def delete(self, path: str) -> None:
+        """Remove the file at `path` (a link itself, never what it points to)."""
+        folder = self._real(posixpath.dirname(path) or ".", shown=path)
+        try:
+            os.unlink(folder / posixpath.basename(path))
+        except FileNotFoundError:
+            pass
+        except OSError as e:
+            raise FatalError(
+                f"{path}: cannot be deleted ({e.strerror}); fix the folder's permissions"
+            ) from None
 
 
 def _create_temp(real: Path) -> tuple[int, Path]:
