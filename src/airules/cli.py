@@ -48,6 +48,13 @@ def _parser() -> argparse.ArgumentParser:
         "--config", metavar="PATH", help="config file (default: .airules.yml at the root)"
     )
     parser.add_argument(
+        "--adopt",
+        action="store_true",
+        help="bring the rules the editors' files hold now into ai-rules.md: shows the result "
+        "and writes it after you confirm (or with --yes)",
+    )
+    parser.add_argument("--yes", action="store_true", help="with --adopt, write without asking")
+    parser.add_argument(
         "--prune",
         action="store_true",
         help="with --fix, remove files and blocks airules generated for targets no longer "
@@ -334,6 +341,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.prune and not args.fix:
             raise FatalError("--prune: works only with --fix; run `airules-check --fix --prune`")
+        if args.adopt:
+            from airules.adopt import run as adopt
+
+            return adopt(
+                start=Path.cwd(),
+                config_path=args.config,
+                editors=args.editors or (),
+                yes=args.yes,
+                color=_use_color(args.color),
+            )
         if args.merge_driver:
             from airules.mergedriver import main_merge_driver
 

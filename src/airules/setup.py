@@ -201,7 +201,7 @@ def _ask(tree: LocalTree, source: str) -> tuple[list[str], bytes | None]:
     sys.stdout.flush()
     fd_in, fd_out = sys.stdin.fileno(), sys.stdout.fileno()
     starter = None
-    if tree.read(source) is None and _confirm(
+    if tree.read(source) is None and confirm(
         f"{source} not found. Create a starter {source} to edit? [y/N] ", fd_in, fd_out
     ):
         starter = starter_rules()
@@ -224,7 +224,7 @@ def _ask(tree: LocalTree, source: str) -> tuple[list[str], bytes | None]:
     return list(state.chosen_ids), starter
 
 
-def _confirm(question: str, fd_in: int, fd_out: int) -> bool:
+def confirm(question: str, fd_in: int, fd_out: int) -> bool:
     while True:
         os.write(fd_out, question.encode("utf-8", "replace"))
         try:
