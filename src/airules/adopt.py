@@ -504,6 +504,25 @@ def write(tree: Any, proposal: Proposal) -> list[str]:
     return done
 
 
+def holders(tree: Tree, ids: Sequence[str]) -> list[str]:
+    """The files of these editors (legacy files and Cursor's other rules included) that hold
+    rules now: what adopting them would bring into the source."""
+    from airules.config import from_editor_ids
+
+    files, _ = _gather(tree, from_editor_ids(ids), source_exists=False)
+    return [f.path for f in files if f.text[len(f.dropped) :].strip()]
+
+
+def blocked_by_legacy(tree: Tree, ids: Sequence[str]) -> list[str]:
+    """Legacy files standing where a chosen editor's folder goes (a `.clinerules` file)."""
+    out = []
+    for path, editor in LEGACY_FILES.items():
+        inside = EDITORS[editor].path.startswith(path + "/")
+        if editor in ids and inside and _read(tree, path) is not None:
+            out.append(path)
+    return out
+
+
 def detected(root: Path) -> list[str]:
     """The editors whose files are here, legacy files included, in registry order."""
     from airules.setup import found_editors

@@ -196,9 +196,12 @@ def run(
     created = None
     if init or (fix and config is None and not editors):
         # First-time setup, and the picker it may show, load only when there is no config.
-        from airules.setup import set_up
+        from airules.setup import Finished, set_up
 
-        config = created = set_up(local, editors, rel_config, required=init)
+        try:
+            config = created = set_up(local, editors, rel_config, required=init)
+        except Finished as done:  # it adopted existing rules, or wrote a starter to edit
+            return done.code
     fix = fix or init
     config = _select(config, editors)
     targets = expand(tree, config)

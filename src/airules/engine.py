@@ -16,6 +16,7 @@ from airules.conflicts import has_markers
 from airules.errors import FatalError
 from airules.render import (
     FIX_COMMAND,
+    STARTER_PLACEHOLDER_RE,
     digest,
     normalize,
     owned_recorded_hash,
@@ -281,12 +282,28 @@ def _plan_shared(
             )
     if _RISKY_RULES_RE.search(rules):
         _check_block_survives(new_body, rules, source, target.path)
+    if ": (" in rules:
+        _refuse_placeholders(new_body, rules, source, target.path)
     old, new = normalize(body), normalize(new_body)
     bom = "\ufeff" if current.startswith("\ufeff") else ""
     data = (bom + new_body).encode("utf-8")
     if old == new:
         return TargetStatus(target.id, target.path, State.OK, old, new, data)
     return TargetStatus(target.id, target.path, state, old, new, data, message)
+
+
+def _refuse_placeholders(new_body: str, rules: str, source: str, path: str) -> None:
+    """The starter's placeholders are for the source's author to fill in; a file with text
+    people wrote must not get them."""
+    found = STARTER_PLACEHOLDER_RE.search(rules)
+    if found is None or not normalize(new_body).replace(render_block(rules, source), "").strip():
+        return
+    line = rules.count("\n", 0, found.start()) + 1
+    raise FatalError(
+        f"{source}:{line}: still holds the starter's placeholder `{found.group(0)[2:]}`; fill "
+        f"it in (or delete the line) before airules writes the rules into {path}, which "
+        "people also write in"
+    )
 
 
 def _equivalent(a: str, b: str) -> bool:
