@@ -219,3 +219,35 @@ def test_merge_driver_leaves_hand_written_conflicts_to_git(repo):
     assert merge(repo).returncode != 0
     merged = (repo / "CLAUDE.md").read_text()
     assert "<<<<<<<" in merged and "ours" in merged and "theirs" in merged
+
+
+# --- advice that fits how airules runs ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("env", "expected", "absent"),
+    [
+        pytest.param({}, "run `airules-check --fix` to update", "pre-commit run", id="local"),
+        pytest.param(
+            {"PRE_COMMIT": "1"},
+            "run `pre-commit run airules-fix --all-files` (without an `airules-fix` hook",
+            "airules-check --fix`",
+            id="pre-commit",
+        ),
+        pytest.param(
+            {"GITHUB_ACTIONS": "true"},
+            "in a checkout and push the result, or give this Action `mode: pull-request`",
+            "pre-commit run",
+            id="github-actions",
+        ),
+    ],
+)
+def test_the_closing_line_fits_how_airules_runs(repo, capsys, monkeypatch, env, expected, absent):
+    for name in ("PRE_COMMIT", "GITHUB_ACTIONS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    (repo / ".airules.yml").write_text("targets: [claude]\n")
+    assert main([]) == 1
+    out = capsys.readouterr().out
+    assert expected in out and absent not in out

@@ -230,6 +230,9 @@ def run(
     if orphans:
         code = max(code, 1)
     out = ""
+    from airules.howto import how_to
+
+    how = how_to(os.environ)
     if fmt == "json":
         out = json_report(
             statuses,
@@ -253,6 +256,7 @@ def run(
                 color=color,
                 warnings=warnings,
                 strict=strict,
+                how=how,
             )
         else:
             # Errors go to stderr, one `airules:` line each, like every other usage error.
@@ -264,11 +268,12 @@ def run(
                 color=color,
                 warnings=warnings,
                 strict=strict,
+                how=how,
             )
         if orphans:
             from airules.orphans import report_lines
 
-            out += "".join(report_lines(orphans, pruned))
+            out += "".join(report_lines(orphans, pruned, how.prune))
         if fmt == "github":
             from airules.actions import publish_check
 

@@ -143,7 +143,9 @@ def prune(tree: PruneTree, orphans: Sequence[Orphan]) -> list[Orphan]:
     return done
 
 
-def report_lines(orphans: Sequence[Orphan], pruned: Sequence[Orphan]) -> list[str]:
+def report_lines(
+    orphans: Sequence[Orphan], pruned: Sequence[Orphan], prune_hint: str = ""
+) -> list[str]:
     gone = {o.path for o in pruned}
     out = []
     for orphan in orphans:
@@ -157,7 +159,8 @@ def report_lines(orphans: Sequence[Orphan], pruned: Sequence[Orphan]) -> list[st
         n = len(left)
         out.append(
             f"airules: {n} generated file{'s' if n != 1 else ''} no longer "
-            f"{'are targets' if n != 1 else 'a target'}; run `{PRUNE_COMMAND}` to remove "
+            f"{'are targets' if n != 1 else 'a target'}; "
+            f"{prune_hint or f'run `{PRUNE_COMMAND}`'} to remove "
             f"{'them' if n != 1 else 'it'}, or add {'them' if n != 1 else 'it'} back to the "
             "config's `targets:`\n"
         )

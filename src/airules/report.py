@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from airules.advice import Advice
 from airules.engine import State, TargetStatus
-from airules.render import FIX_COMMAND
+from airules.howto import LOCAL, HowTo
 from airules.targets import EDITORS, Editor
 
 DIFF_LINES = 40
@@ -101,6 +101,7 @@ def check_text(
     color: bool,
     warnings: Sequence[Advice] = (),
     strict: bool = False,
+    how: HowTo = LOCAL,
 ) -> str:
     # Targets in error never come here: the caller reports them on stderr, one line each.
     out = []
@@ -129,13 +130,10 @@ def check_text(
         n = len(problems)
         line = (
             f"airules: {n} file{'s' if n != 1 else ''} out of sync with {source}; "
-            f"run `{FIX_COMMAND}` to update {'them' if n != 1 else 'it'}"
+            f"{how.fix} to update {'them' if n != 1 else 'it'}"
         )
         if edited:
-            line += (
-                f" (edited by hand: move the edit into {source} first, "
-                f"or add --force to overwrite it)"
-            )
+            line += f" (edited by hand: move the edit into {source} first, {how.force})"
         out.append(line + "\n")
     return "".join(out)
 
@@ -149,6 +147,7 @@ def fix_text(
     color: bool,
     warnings: Sequence[Advice] = (),
     strict: bool = False,
+    how: HowTo = LOCAL,
 ) -> str:
     wrote = {s.path: s for s in written}
     out = []
@@ -167,7 +166,7 @@ def fix_text(
             label = _paint(f"edited by hand, left unchanged: {status.message}", _YELLOW, color)
             out.append(
                 f"{status.path}: {label}; move the edit into {source} and rerun, "
-                "or rerun with --force to overwrite it\n"
+                f"{how.force.replace('add --force', 'rerun with --force')}\n"
             )
         elif not quiet:
             out.append(f"{status.path}: {_paint('ok', _GREEN, color)}\n")
