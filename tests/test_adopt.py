@@ -271,3 +271,11 @@ def test_units_cover_every_line():
         "[x]: http://x\n",
         "```\ncode\n```\n",
     ]
+
+
+def test_legacy_files_preselect_their_editors(tmp_path):
+    from airules.adopt import detected
+
+    for name in (".cursorrules", ".windsurfrules", ".clinerules"):
+        (tmp_path / name).write_text("rules\n")
+    assert detected(tmp_path) == ["cline", "cursor", "windsurf"]

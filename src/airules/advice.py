@@ -20,6 +20,15 @@ CURSOR_MD_IGNORED = "cursor-md-ignored"
 MDC_WITHOUT_FRONT_MATTER = "mdc-without-front-matter"
 SIZE_LIMIT = "size-limit"
 DEPRECATED_EDITOR = "deprecated-editor"
+# Every kind, in one place: `warnings:` in the config turns any of them off by this name.
+WARNING_KINDS = (
+    CLAUDE_HIDES_AGENTS,
+    ZED_FIRST_MATCH_KIND,
+    CURSOR_MD_IGNORED,
+    MDC_WITHOUT_FRONT_MATTER,
+    SIZE_LIMIT,
+    DEPRECATED_EDITOR,
+)
 
 CURSOR_RULES = ".cursor/rules"
 # Claude Code imports with `@path`, relative to the importing file.

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 # Defined in the cache module, which the hot path imports without this one.
 from airules.cache import CONFIG_NAMES as CONFIG_NAMES
 from airules.errors import FatalError
-from airules.targets import EDITORS
+from airules.targets import APPLY_KEYS, EDITORS, Editor
 
 if TYPE_CHECKING:
     import yaml
@@ -20,7 +20,7 @@ DEFAULT_SOURCE = "ai-rules.md"
 # A config is a few lines; anything this large is a mistake (or an attack on the parser).
 MAX_CONFIG_BYTES = 256 * 1024
 
-TOP_KEYS = ("source", "nested", "targets")
+TOP_KEYS = ("source", "nested", "targets", "warnings")
 TARGET_KEYS = ("id", "path", "mode", "shared", "front_matter")
 # copy: the rules are written into the file; import: the file holds `@<source>` for editors
 # that follow imports; symlink: the file is a relative symlink to the source.
@@ -51,6 +51,8 @@ class Config:
     path: str | None = None
     # Give every ai-rules.md below the root its own copies of the directory-level targets.
     nested: bool = False
+    # Warning kinds (advice.WARNING_KINDS) the config turned off with `warnings: {kind: false}`.
+    warnings_off: tuple[str, ...] = ()
 
 
 def config_to_data(config: Config) -> tuple[object, ...]:
@@ -59,13 +61,22 @@ def config_to_data(config: Config) -> tuple[object, ...]:
 
 
 def config_from_data(data: tuple[object, ...]) -> Config:
-    source, targets, path, nested = data
+    source, targets, path, nested, warnings_off = data
     return Config(
         source,  # type: ignore[arg-type]
         tuple(TargetConfig(*t) for t in targets),  # type: ignore[attr-defined]
         path,  # type: ignore[arg-type]
         nested,  # type: ignore[arg-type]
+        tuple(warnings_off),  # type: ignore[arg-type]
     )
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """ " (did you mean 'x'?)" for the closest of `choices`, or "" when none is close."""
+    import difflib
+
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def check_relpath(value: str) -> str:
@@ -151,7 +162,9 @@ class _Reader:
             if not isinstance(key, yaml.ScalarNode) or key.value not in allowed:
                 name = key.value if isinstance(key, yaml.ScalarNode) else "?"
                 raise self.fail(
-                    key, f"unknown key {name!r} in {what}; valid keys: {', '.join(allowed)}"
+                    key,
+                    f"unknown key {name!r} in {what}; valid keys: {', '.join(allowed)}"
+                    f"{did_you_mean(str(name), allowed)}",
                 )
             if key.value in out:
                 raise self.fail(key, f"key {key.value!r} appears twice in {what}")
@@ -205,6 +218,30 @@ class _Reader:
             return ""
         return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000)
 
+    def editor_front_matter(self, editor: Editor, key: yaml.Node, node: yaml.Node) -> str:
+        """The registry's front matter with the config's keys over it; the keys that make the
+        editor apply the file keep their value."""
+        import yaml
+
+        if editor.shared:
+            raise self.fail(
+                key,
+                f"`front_matter`: {editor.id}'s file is shared (people write in it too), so "
+                "airules adds a block at its end and never a beginning; remove `front_matter`",
+            )
+        extra = self.front_matter(node)
+        base = yaml.safe_load(editor.front_matter) or {}
+        merged = dict(base)
+        for name, value in (yaml.safe_load(extra) or {}).items():
+            if name in APPLY_KEYS and name in base and value != base[name]:
+                raise self.fail(
+                    node,
+                    f"`front_matter: {name}` must stay {base[name]!r} for {editor.id}: it is what "
+                    f"makes {editor.name} apply the file ({editor.docs}); remove that key",
+                )
+            merged[name] = value
+        return yaml.safe_dump(merged, sort_keys=False, allow_unicode=True, width=1000)
+
     def config(self, root: yaml.Node | None) -> Config:
         import yaml
 
@@ -242,7 +279,25 @@ class _Reader:
                 )
             by_path[target.path] = target
             targets.append(target)
-        return Config(source=source, targets=tuple(targets), path=self.filename, nested=nested)
+        off = self.warnings(top["warnings"][1]) if "warnings" in top else ()
+        return Config(
+            source=source,
+            targets=tuple(targets),
+            path=self.filename,
+            nested=nested,
+            warnings_off=off,
+        )
+
+    def warnings(self, node: yaml.Node) -> tuple[str, ...]:
+        # advice.py imports this module; the names are only needed here, at parse time.
+        from airules.advice import WARNING_KINDS
+
+        fields = self.mapping(node, "`warnings`", WARNING_KINDS)
+        return tuple(
+            kind
+            for kind, (_, value) in fields.items()
+            if not self.boolean(value, f"`warnings: {kind}`")
+        )
 
     def editor(self, node: yaml.Node, custom_hint: bool = False) -> str:
         editor_id = self.string(node, "an editor id")
@@ -254,14 +309,19 @@ class _Reader:
             )
             raise self.fail(
                 node,
-                f"unknown editor {editor_id!r}; valid editors: {', '.join(sorted(EDITORS))}{hint}",
+                f"unknown editor {editor_id!r}; valid editors: {', '.join(sorted(EDITORS))}"
+                f"{did_you_mean(editor_id, EDITORS)}{hint}",
             )
         return editor_id
 
     def mode(self, node: yaml.Node, name: str, imports: bool, front_matter: str) -> str:
         mode = self.string(node, "`mode`")
         if mode not in MODES:
-            raise self.fail(node, f"unknown mode {mode!r}; valid modes: {', '.join(MODES)}")
+            raise self.fail(
+                node,
+                f"unknown mode {mode!r}; valid modes: {', '.join(MODES)}"
+                f"{did_you_mean(mode, MODES)}",
+            )
         if mode == "import" and not imports:
             readers = ", ".join(e.id for e in EDITORS.values() if e.imports)
             raise self.fail(
@@ -302,20 +362,20 @@ class _Reader:
                 editor_id = self.string(id_node, "`id`")
         if editor_id is not None and editor_id in EDITORS:
             editor = EDITORS[editor_id]
-            for key in ("shared", "front_matter"):
-                if key in fields:
-                    raise self.fail(
-                        fields[key][0],
-                        f"`{key}` is fixed by the editor for `{editor.id}`; only a custom target "
-                        "(a `path:` with an id airules does not know, or none) takes it",
-                    )
+            if "shared" in fields:
+                raise self.fail(
+                    fields["shared"][0],
+                    f"`shared` is fixed by the editor for `{editor.id}`; only a custom target "
+                    "(a `path:` with an id airules does not know, or none) takes it",
+                )
+            front_matter = editor.front_matter
+            if "front_matter" in fields:
+                front_matter = self.editor_front_matter(editor, *fields["front_matter"])
             mode = "copy"
             if "mode" in fields:
-                mode = self.mode(
-                    fields["mode"][1], editor.name, editor.imports, editor.front_matter
-                )
+                mode = self.mode(fields["mode"][1], editor.name, editor.imports, front_matter)
             return TargetConfig(
-                editor.id, path or editor.path, editor.shared, editor.front_matter, line, mode
+                editor.id, path or editor.path, editor.shared, front_matter, line, mode
             )
         assert path is not None
         shared = self.boolean(fields["shared"][1], "`shared`") if "shared" in fields else False

@@ -547,4 +547,5 @@ def advise(
             # A rules folder that links outside the root is none of our business to list.
             return []
 
-    return collect(final, config_path=config.path, read=read, list_dir=list_dir)
+    found = collect(final, config_path=config.path, read=read, list_dir=list_dir)
+    return [a for a in found if a.kind not in config.warnings_off]

@@ -59,16 +59,13 @@ def _inline(children: Sequence[Any]) -> list[tuple[str, ...]]:
 
 
 def _front_matter(text: str) -> tuple[object, str]:
+    # Compared line by line, not as YAML: an editor's own parser decides what `True` or a
+    # quoted value means, so only trailing spaces and blank lines are left out.
     found = _FRONT_MATTER_RE.match(text)
     if found is None:
         return None, text
-    import yaml
-
-    try:
-        data = yaml.safe_load(found.group(1) or "")
-    except yaml.YAMLError:
-        data = found.group(1)
-    return ("front matter", repr(data)), text[found.end() :]
+    lines = tuple(line.rstrip() for line in (found.group(1) or "").splitlines() if line.strip())
+    return ("front matter", lines), text[found.end() :]
 
 
 def canonical(text: str) -> tuple[object, ...]:
