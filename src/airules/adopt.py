@@ -490,6 +490,11 @@ def preview(proposal: Proposal, source: str) -> str:
     return "".join(out)
 
 
+def _crlf(data: bytes) -> bool:
+    crlf = data.count(b"\r\n")
+    return bool(crlf) and crlf * 2 >= data.count(b"\n")
+
+
 def write(tree: Any, proposal: Proposal) -> list[str]:
     """Write the proposal: deletions first (a `.clinerules` file gives way to its folder)."""
     done = []
@@ -497,9 +502,15 @@ def write(tree: Any, proposal: Proposal) -> list[str]:
         if new is None:
             tree.delete(path)
             done.append(f"{path}: deleted\n")
+    from airules.engine import new_file_data
+
     for path, new in proposal.changes.items():
         if new is not None:
-            tree.write(path, new)
+            fresh = not proposal.before.get(path)
+            old = None if fresh else tree.read(path)
+            if old is not None and b"\r\n" not in new and _crlf(old):
+                new = new.replace(b"\n", b"\r\n")  # an existing file keeps its line endings
+            tree.write(path, new_file_data(tree, path, new, None if fresh else ""))
             done.append(f"{path}: written\n")
     return done
 

@@ -294,3 +294,8 @@ class Recorder:
 
     def delete(self, path: str) -> None:
         self.tree.delete(path)  # type: ignore[attr-defined]
+
+    # Only asked when --fix creates a file: a run that writes is never replayed.
+    def new_file_eol(self, path: str) -> str:
+        eol = getattr(self.tree, "new_file_eol", None)
+        return "\n" if eol is None else str(eol(path))

@@ -505,9 +505,18 @@ def apply(
                         "system refuses new symlinks; delete it and rerun --fix"
                     )
                 status = replace(status, link=None, message=COPY_FALLBACK)
-            tree.write(status.path, status.data)
+            tree.write(status.path, new_file_data(tree, status.path, status.data, status.old))
             written.append(status)
     return written
+
+
+def new_file_data(tree: Tree, path: str, data: bytes, old: str | None) -> bytes:
+    """`data` with the repository's line endings when it makes a new file (an existing file
+    keeps its own, which `data` already has)."""
+    eol = getattr(tree, "new_file_eol", None)
+    if old is not None or eol is None or b"\r\n" in data or eol(path) != "\r\n":
+        return data
+    return data.replace(b"\n", b"\r\n")
 
 
 def advise(

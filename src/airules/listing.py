@@ -56,6 +56,29 @@ def git_grep_files(root: str, patterns: tuple[str, ...]) -> tuple[int, list[str]
     return code, sorted({p for p in found if p}), problem[0] if problem else ""
 
 
+def git_new_file_eol(root: str, path: str) -> str | None:
+    """The line ending a new file at `path` should have: `.gitattributes`' `eol` for it, else
+    the one most tracked text files have in the working tree; None without git."""
+    code, out, _ = _git(root, ["check-attr", "eol", "--", path])
+    if code != 0:
+        return None
+    value = out.decode("utf-8", "replace").rsplit(": ", 1)[-1].strip()
+    if value in ("crlf", "lf"):
+        return "\r\n" if value == "crlf" else "\n"
+    code, out, _ = _git(root, ["ls-files", "--eol", "-z"])
+    if code != 0:
+        return None
+    crlf = lf = 0
+    for entry in out.split(b"\0"):
+        # "i/lf    w/crlf  attr/...\tpath": the w/ column is the working tree's ending.
+        fields = entry.split(b"\t", 1)[0].split()
+        if len(fields) >= 2 and fields[1] == b"w/crlf":
+            crlf += 1
+        elif len(fields) >= 2 and fields[1] == b"w/lf":
+            lf += 1
+    return "\r\n" if crlf > lf else "\n"
+
+
 def _git(root: str, args: list[str]) -> tuple[int, bytes, bytes]:
     if not hasattr(os, "posix_spawnp"):
         import subprocess

@@ -214,10 +214,12 @@ def set_up(
     for status in plan(_Staged(tree, staged), config):
         if status.state is State.ERROR:
             raise FatalError(status.message)
+    from airules.engine import new_file_data
+
     if starter is not None:
-        tree.write(source, starter)
+        tree.write(source, new_file_data(tree, source, starter, None))
         print(f"{source}: created from the starter rules; make them yours", file=sys.stderr)
-    tree.write(path, staged[path])
+    tree.write(path, new_file_data(tree, path, staged[path], None))
     print(f"{path}: created for {', '.join(ids)}", file=sys.stderr)
     if later:
         print(

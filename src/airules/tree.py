@@ -12,7 +12,13 @@ from pathlib import Path
 from typing import Protocol
 
 from airules.errors import FatalError
-from airules.listing import TMP_SUFFIX, git_files_named, git_grep_files, walk_files
+from airules.listing import (
+    TMP_SUFFIX,
+    git_files_named,
+    git_grep_files,
+    git_new_file_eol,
+    walk_files,
+)
 
 # No editor reads rules files anywhere near this size; refusing keeps memory bounded.
 MAX_FILE_BYTES = 1024 * 1024
@@ -284,6 +290,15 @@ class LocalTree:
         if code not in (0, 1):
             raise FatalError(f"{self.root}: git grep failed ({problem or 'no message'})")
         return found
+
+    def new_file_eol(self, path: str) -> str:
+        """The line ending for a file airules creates at `path` (see listing.git_new_file_eol):
+        a CRLF repository gets CRLF files, so git has nothing to warn about."""
+        try:
+            found = git_new_file_eol(str(self.root), path)
+        except OSError:
+            found = None
+        return found or "\n"
 
     def delete(self, path: str) -> None:
         """Remove the file at `path` (a link itself, never what it points to)."""
