@@ -109,12 +109,44 @@ def test_a_formatter_that_breaks_a_table_is_a_change(repo, capsys):
     assert "CLAUDE.md: edited by hand" in capsys.readouterr().out
 
 
-def test_formatted_and_then_changed_is_out_of_date_or_edited_never_ok(repo, capsys):
-    setup_repo(repo, "[claude]")
-    mdformat([repo / "CLAUDE.md"])
+def test_formatted_and_then_changed_is_out_of_date_and_fixed(repo, capsys):
+    setup_repo(repo, "[claude, cline]")
+    mdformat([repo / "CLAUDE.md", repo / ".clinerules/ai-rules.md"], "--number")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "formatted")
     (repo / "ai-rules.md").write_text(RULES + "\nA new rule.\n")
     capsys.readouterr()
     assert main([]) == 1
+    out = capsys.readouterr().out
+    assert "CLAUDE.md: out of date" in out and "edited by hand" not in out
+    assert ".clinerules/ai-rules.md: out of date" in out
+    assert main(["--fix"]) == 1
+    assert "A new rule." in (repo / "CLAUDE.md").read_text()
+    assert main([]) == 0
+
+
+def test_a_formatter_that_breaks_front_matter_is_a_change(repo, capsys):
+    # Plain mdformat knows no front matter: `---` becomes a rule and the keys a heading, so
+    # Windsurf would no longer apply the file. That is not formatting.
+    setup_repo(repo, "[windsurf]")
+    mdformat([repo / ".windsurf/rules/ai-rules.md"])
+    assert "## trigger: always_on" in (repo / ".windsurf/rules/ai-rules.md").read_text()
+    capsys.readouterr()
+    assert main([]) == 1
+    assert "edited by hand" in capsys.readouterr().out
+
+
+def test_formatted_and_edited_is_still_edited_by_hand(repo, capsys):
+    setup_repo(repo, "[claude]")
+    mdformat([repo / "CLAUDE.md"])
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "formatted")
+    path = repo / "CLAUDE.md"
+    path.write_text(path.read_text().replace("Keep functions", "Keep all functions"))
+    (repo / "ai-rules.md").write_text(RULES + "\nA new rule.\n")
+    capsys.readouterr()
+    assert main([]) == 1
+    assert "CLAUDE.md: edited by hand" in capsys.readouterr().out
 
 
 # --- merges ---------------------------------------------------------------------------------

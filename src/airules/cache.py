@@ -295,6 +295,11 @@ class Recorder:
     def delete(self, path: str) -> None:
         self.tree.delete(path)  # type: ignore[attr-defined]
 
+    # Only asked about a file that looks edited by hand: that run exits 1 and is not stored.
+    def committed(self, path: str) -> bytes | None:
+        committed = getattr(self.tree, "committed", None)
+        return None if committed is None else committed(path)
+
     # Only asked when --fix creates a file: a run that writes is never replayed.
     def new_file_eol(self, path: str) -> str:
         eol = getattr(self.tree, "new_file_eol", None)

@@ -426,6 +426,36 @@ def _plan_target(tree: Tree, target: TargetConfig, rules: str, source: str) -> T
     return _plan_copy(target, content, source, current)
 
 
+def _formatted_generation(
+    tree: Tree, target: TargetConfig, status: TargetStatus, source: str
+) -> bool:
+    """Whether a file that looks edited by hand is the generation airules recorded, only
+    reformatted (mdformat, Prettier): then it is merely out of date. The recorded generation is
+    found from the source as the last commit has it."""
+    committed = getattr(tree, "committed", None)
+    if committed is None or status.old is None or target.mode != "copy" or status.link:
+        return False
+    data = committed(source)
+    if data is None:
+        return False
+    try:
+        previous = rules_text(decode(source, data))
+    except FatalError:
+        return False
+    if target.shared:
+        try:
+            found = find_block(status.old, target.path)
+        except FatalError:
+            return False
+        if found is None or found.recorded != digest(previous):
+            return False
+        lines = split_lines(status.old)
+        return _equivalent("".join(lines[found.begin + 1 : found.end]), previous)
+    expected = render_owned(previous, target.front_matter, source)
+    recorded = owned_recorded_hash(status.old)[0]
+    return recorded == owned_recorded_hash(expected)[0] and _equivalent(status.old, expected)
+
+
 def expand(tree: Tree, config: Config) -> list[TargetConfig]:
     """The configured targets and, with `nested: true`, each nested source's own targets."""
     targets = list(config.targets)
@@ -477,6 +507,8 @@ def plan(
             if text is None:
                 continue
             status = _plan_target(tree, target, text, source)
+            if status.state is State.EDITED and _formatted_generation(tree, target, status, source):
+                status = replace(status, state=State.DRIFTED, message=f"out of date with {source}")
         except FatalError as e:
             status = TargetStatus(target.id, target.path, State.ERROR, None, "", b"", str(e))
         statuses.append(replace(status, source=source))

@@ -79,6 +79,13 @@ def git_new_file_eol(root: str, path: str) -> str | None:
     return "\r\n" if crlf > lf else "\n"
 
 
+def git_committed(root: str, path: str) -> bytes | None:
+    """`path` (relative to `root`) as HEAD has it, or None when it has none or git cannot
+    tell."""
+    code, out, _ = _git(root, ["show", f"HEAD:./{path}"])
+    return out if code == 0 else None
+
+
 def _git(root: str, args: list[str]) -> tuple[int, bytes, bytes]:
     if not hasattr(os, "posix_spawnp"):
         import subprocess

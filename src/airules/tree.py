@@ -14,6 +14,7 @@ from typing import Protocol
 from airules.errors import FatalError
 from airules.listing import (
     TMP_SUFFIX,
+    git_committed,
     git_files_named,
     git_grep_files,
     git_new_file_eol,
@@ -290,6 +291,15 @@ class LocalTree:
         if code not in (0, 1):
             raise FatalError(f"{self.root}: git grep failed ({problem or 'no message'})")
         return found
+
+    def committed(self, path: str) -> bytes | None:
+        """`path` as the last commit has it (None without one): what airules last generated
+        from, when a formatter has rewritten a file since."""
+        try:
+            data = git_committed(str(self.root), path)
+        except OSError:
+            return None
+        return data if data is not None and len(data) <= MAX_FILE_BYTES else None
 
     def new_file_eol(self, path: str) -> str:
         """The line ending for a file airules creates at `path` (see listing.git_new_file_eol):
