@@ -403,6 +403,19 @@ def test_init_offers_adoption_when_the_editors_files_hold_rules(repo):
     assert main([]) == 0
 
 
+def test_init_after_copying_claude_md_to_the_source_adopts_instead_of_doubling(repo, capsys):
+    # The first thing a new user tries: cp CLAUDE.md ai-rules.md, then --init.
+    (repo / "CLAUDE.md").write_text("# Project\n\n- Use tabs.\n- Answer briefly.\n")
+    (repo / "ai-rules.md").write_text((repo / "CLAUDE.md").read_text())
+    assert main(["--init", "--claude"]) == 2
+    assert "`airules-check --adopt --claude`" in capsys.readouterr().err
+    assert not (repo / ".airules.yml").exists()
+    assert main(["--adopt", "--yes", "--claude"]) == 1
+    claude = (repo / "CLAUDE.md").read_text()
+    assert claude.count("Use tabs.") == 1 and claude.startswith("<!-- airules:begin")
+    assert main([]) == 0
+
+
 def test_init_with_flags_points_at_adopt_when_files_hold_rules(repo, capsys):
     (repo / "ai-rules.md").unlink()
     (repo / "CLAUDE.md").write_text("- Use tabs.\n")

@@ -521,7 +521,22 @@ def holders(tree: Tree, ids: Sequence[str]) -> list[str]:
     from airules.config import from_editor_ids
 
     files, _ = _gather(tree, from_editor_ids(ids), source_exists=False)
-    return [f.path for f in files if f.text[len(f.dropped) :].strip()]
+    out = []
+    for found in files:
+        if not found.shared:
+            if found.text[len(found.dropped) :].strip():
+                out.append(found.path)
+            continue
+        body = found.text
+        block = find_block(body, found.path)
+        if block is not None:
+            lines = split_lines(body)
+            body = "".join(lines[: block.begin] + lines[block.end + 1 :])
+        # Rules, not just a title or text for this editor alone (which adoption leaves).
+        taken, _ = _own(units_of(body))
+        if any(unit.heading is None for unit in taken):
+            out.append(found.path)
+    return out
 
 
 def blocked_by_legacy(tree: Tree, ids: Sequence[str]) -> list[str]:

@@ -146,20 +146,26 @@ class Finished(Exception):
 
 
 def _adopt_instead(tree: LocalTree, source: str, ids: Sequence[str], flags: bool) -> None:
-    """Without a source, editors' files that already hold rules are adopted, not buried under
-    a second set of rules: with flags, say so; nothing is written either way."""
-    from airules.adopt import blocked_by_legacy, holders
+    """Editors' files that already hold rules are adopted, not left beside a second set of
+    rules (`cp CLAUDE.md ai-rules.md`, then --init, would hold them twice): with flags, say
+    so, and write nothing."""
+    from airules.adopt import holders
 
-    if tree.read(source) is not None and not blocked_by_legacy(tree, ids):
-        return
     found = holders(tree, ids)
     if not found:
         return
     command = " ".join(["airules-check --adopt", *(f"--{i}" for i in ids if flags)])
+    missing = tree.read(source) is None
+    keep = (
+        ""
+        if missing
+        else "; or, to keep that text and add the rules after it, list the editors under "
+        "`targets:` in .airules.yml and run `airules-check --fix`"
+    )
     raise FatalError(
-        f"{source}: {'not found' if tree.read(source) is None else 'exists'}, and "
-        f"{', '.join(found)} already hold{'s' if len(found) == 1 else ''} rules; bring them "
-        f"into {source} with `{command}`"
+        f"{source}: {'not found' if missing else 'exists'}, and {', '.join(found)} already "
+        f"hold{'s' if len(found) == 1 else ''} rules, which --init would leave beside a second "
+        f"set; bring them into {source} with `{command}`{keep}"
     )
 
 
@@ -289,21 +295,22 @@ def _ask(tree: LocalTree, source: str) -> tuple[list[str], bytes | None, bool, b
     if state.outcome is not Outcome.ACCEPTED:
         raise KeyboardInterrupt
     ids = list(state.chosen_ids)
-    if missing or blocked_by_legacy(tree, ids):
-        found_rules = holders(tree, ids)
-        if found_rules:
-            question = (
-                f"{', '.join(found_rules)} already hold rules. Bring them into {source}? You "
-                "will see every change before anything is written [Y/n] "
-            )
-            if confirm(question, fd_in, fd_out, default=True):
-                return ids, None, True, False
+    # Rules already in the chosen editors' files are adopted, not buried under a second set.
+    found_rules = holders(tree, ids)
+    if found_rules:
+        question = (
+            f"{', '.join(found_rules)} already hold rules. Bring them into {source}? You "
+            "will see every change before anything is written [Y/n] "
+        )
+        if confirm(question, fd_in, fd_out, default=True):
+            return ids, None, True, False
+        if missing or blocked_by_legacy(tree, ids):
             raise FatalError(
                 f"{source}: {'not found' if missing else 'exists'} and adoption declined; "
                 "nothing was written. Write it yourself, or run `airules-check --adopt`"
             )
-        if missing and starter is None:
-            read_rules(tree, source)
+    elif missing and starter is None:
+        read_rules(tree, source)
     later = starter is not None and _files_later(ids, starter, fd_in, fd_out)
     return ids, starter, False, later
 
