@@ -56,15 +56,15 @@ def git_grep_files(root: str, patterns: tuple[str, ...]) -> tuple[int, list[str]
     return code, sorted({p for p in found if p}), problem[0] if problem else ""
 
 
-def git_new_file_eol(root: str, path: str) -> str | None:
-    """The line ending a new file at `path` should have: `.gitattributes`' `eol` for it, else
-    the one most tracked text files have in the working tree; None without git."""
+def git_attr_eol(root: str, path: str) -> str | None:
+    """`.gitattributes`' `eol` for `path` ("\\n" or "\\r\\n"), None when unset or without git."""
     code, out, _ = _git(root, ["check-attr", "eol", "--", path])
-    if code != 0:
-        return None
-    value = out.decode("utf-8", "replace").rsplit(": ", 1)[-1].strip()
-    if value in ("crlf", "lf"):
-        return "\r\n" if value == "crlf" else "\n"
+    value = out.decode("utf-8", "replace").rsplit(": ", 1)[-1].strip() if code == 0 else ""
+    return {"crlf": "\r\n", "lf": "\n"}.get(value)
+
+
+def git_majority_eol(root: str) -> str | None:
+    """The line ending most tracked text files have in the working tree; None without git."""
     code, out, _ = _git(root, ["ls-files", "--eol", "-z"])
     if code != 0:
         return None

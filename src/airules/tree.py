@@ -14,10 +14,11 @@ from typing import Protocol
 from airules.errors import FatalError
 from airules.listing import (
     TMP_SUFFIX,
+    git_attr_eol,
     git_committed,
     git_files_named,
     git_grep_files,
-    git_new_file_eol,
+    git_majority_eol,
     walk_files,
 )
 
@@ -101,6 +102,7 @@ class LocalTree:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self._symlinks: bool | None = None
+        self._majority_eol: str | None = None
         # The first name each file was read under: a second name for the same file means a
         # symlink joins two paths airules treats as different files (a target and the source).
         self._names: dict[Path, str] = {}
@@ -302,10 +304,15 @@ class LocalTree:
         return data if data is not None and len(data) <= MAX_FILE_BYTES else None
 
     def new_file_eol(self, path: str) -> str:
-        """The line ending for a file airules creates at `path` (see listing.git_new_file_eol):
-        a CRLF repository gets CRLF files, so git has nothing to warn about."""
+        """The line ending for a file airules creates at `path`: `.gitattributes`' `eol`, else
+        the majority of tracked text files; a CRLF repository gets CRLF files, so git has
+        nothing to warn about."""
         try:
-            found = git_new_file_eol(str(self.root), path)
+            found = git_attr_eol(str(self.root), path)
+            if found is None:
+                if self._majority_eol is None:
+                    self._majority_eol = git_majority_eol(str(self.root)) or "\n"
+                found = self._majority_eol
         except OSError:
             found = None
         return found or "\n"
