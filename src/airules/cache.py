@@ -288,9 +288,9 @@ class Recorder:
     # Orphans (orphans.py). The search is not replayed: a replay spawning `git grep` would cost
     # more than the whole clean check. Orphans appear when the config changes (an input), so a
     # replayed run can only miss one that a commit added without touching config or targets.
-    def grep_generated(self, patterns: tuple[str, ...]) -> list[str]:
+    def grep_generated(self, patterns: tuple[str, ...], pathspecs: tuple[str, ...]) -> list[str]:
         grep = getattr(self.tree, "grep_generated", None)
-        return [] if grep is None else list(grep(patterns))
+        return [] if grep is None else list(grep(patterns, pathspecs))
 
     def delete(self, path: str) -> None:
         self.tree.delete(path)  # type: ignore[attr-defined]

@@ -44,13 +44,16 @@ def git_files_named(root: str, name: str) -> tuple[int, list[str], str]:
     return code, sorted({p for p in found if p}), problem[0] if problem else ""
 
 
-def git_grep_files(root: str, patterns: tuple[str, ...]) -> tuple[int, list[str], str]:
-    """Every file git tracks or would track (untracked, not ignored) with a line matching one
-    of the extended regular expressions `patterns`. Exit code 1 means none, as for grep."""
+def git_grep_files(
+    root: str, patterns: tuple[str, ...], pathspecs: tuple[str, ...] = ()
+) -> tuple[int, list[str], str]:
+    """Every file git tracks or would track (untracked, not ignored) matching `pathspecs`
+    with a line matching one of the extended regular expressions `patterns`. Exit code 1
+    means none, as for grep."""
     args = ["grep", "-l", "-z", "-I", "--untracked", "--no-color", "-E"]
     for pattern in patterns:
         args += ["-e", pattern]
-    code, out, err = _git(root, [*args, "--"])
+    code, out, err = _git(root, [*args, "--", *pathspecs])
     found = out.decode("utf-8", "surrogateescape").split("\0")
     problem = err.decode("utf-8", "replace").strip().splitlines()
     return code, sorted({p for p in found if p}), problem[0] if problem else ""

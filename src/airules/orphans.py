@@ -32,8 +32,21 @@ _BLOCK_SOURCE_RE = re.compile(r"source=(\S+)")
 PRUNE_COMMAND = f"{FIX_COMMAND} --prune"
 
 
+def _pathspecs() -> tuple[str, ...]:
+    """Where generated files can be: Markdown and text files, and the registry's files without
+    an extension (`.goosehints`, `.rules`), so a large repository's code is never searched."""
+    from airules.targets import EDITORS
+
+    names = {
+        posixpath.basename(e.path)
+        for e in EDITORS.values()
+        if posixpath.splitext(e.path)[1].lower() not in _EXTENSIONS - {""}
+    }
+    return (*(f"*{ext}" for ext in sorted(_EXTENSIONS - {""})), *sorted(names))
+
+
 class PruneTree(Tree, Protocol):
-    def grep_generated(self, patterns: tuple[str, ...]) -> list[str]:
+    def grep_generated(self, patterns: tuple[str, ...], pathspecs: tuple[str, ...]) -> list[str]:
         """Files git tracks (or would track) with a line matching one of `patterns`."""
 
     def delete(self, path: str) -> None: ...
@@ -109,7 +122,7 @@ def find(tree: Tree, targets: Iterable[str], keep: Iterable[str]) -> list[Orphan
     if grep is None:
         return []
     try:
-        found: list[str] = grep(GREP_PATTERNS)
+        found: list[str] = grep(GREP_PATTERNS, _pathspecs())
     except FatalError:
         return []
     skip = {*targets, *keep}

@@ -284,10 +284,11 @@ class LocalTree:
 
     # Beyond the Tree protocol: what finding and pruning orphaned files needs (orphans.py).
 
-    def grep_generated(self, patterns: tuple[str, ...]) -> list[str]:
-        """Files git lists with a line matching one of `patterns`; FatalError without git."""
+    def grep_generated(self, patterns: tuple[str, ...], pathspecs: tuple[str, ...]) -> list[str]:
+        """Files git lists (among `pathspecs`) with a line matching one of `patterns`;
+        FatalError without git."""
         try:
-            code, found, problem = git_grep_files(str(self.root), patterns)
+            code, found, problem = git_grep_files(str(self.root), patterns, pathspecs)
         except OSError as e:
             raise FatalError(f"{self.root}: git could not run ({e.strerror})") from None
         if code not in (0, 1):
