@@ -135,10 +135,21 @@ def registry_ids(py: Path) -> list[str]:
 
 
 def airules_fixture(
-    path: Path, ids: list[str], env: dict[str, str], check: Path, nested: int = 0, files: int = 0
+    path: Path,
+    ids: list[str],
+    env: dict[str, str],
+    check: Path,
+    nested: int = 0,
+    files: int = 0,
+    scoped: int = 0,
 ) -> None:
     make_repo(path, env)
     (path / "ai-rules.md").write_text(rules_text())
+    if scoped:
+        (path / "ai-rules").mkdir()
+    for n in range(scoped):
+        front = f"---\npaths: [src/mod{n}/**, tests/mod{n}/**]\ndescription: Module {n}\n---\n\n"
+        (path / "ai-rules" / f"mod{n:02d}.md").write_text(front + rules_text(512))
     config = "targets:\n" + "".join(f"  - {i}\n" for i in ids)
     if nested:
         config = "nested: true\n" + config
@@ -154,6 +165,29 @@ def airules_fixture(
     subprocess.run([check, "--fix"], cwd=path, env=env, capture_output=True, check=False)
     commit_all(path, env)
     # Warm the cache (a no-op when inputs are unchanged) and prove the fixture is clean.
+    sh(check, cwd=path, env=env)
+
+
+def includes_fixture(path: Path, env: dict[str, str], check: Path, work: Path) -> None:
+    """The five-editor fixture with two included files from a central git repository (by
+    file:// URL), pinned and vendored by `airules-check --update`."""
+    central = work / "central-work"
+    make_repo(central, env)
+    (central / "security.md").write_text(rules_text(2048))
+    (central / "commits.md").write_text(rules_text(1024))
+    commit_all(central, env)
+    bare = work / "central.git"
+    sh("git", "clone", "-q", "--bare", central, bare, env=env)
+    make_repo(path, env)
+    (path / "ai-rules.md").write_text(rules_text())
+    includes = "".join(
+        f"  - {bare.as_uri()}//{name}@main\n" for name in ("security.md", "commits.md")
+    )
+    config = "targets:\n" + "".join(f"  - {i}\n" for i in FIVE) + "include:\n" + includes
+    (path / ".airules.yml").write_text(config)
+    commit_all(path, env)
+    subprocess.run([check, "--update"], cwd=path, env=env, capture_output=True, check=False)
+    commit_all(path, env)
     sh(check, cwd=path, env=env)
 
 
@@ -206,11 +240,16 @@ def main() -> int:
         airules_fixture(five, FIVE, env, check)
         every = work / "every"
         airules_fixture(every, ids, env, check)
+        scoped = work / "scoped"
+        airules_fixture(scoped, ids, env, check, scoped=20)
         nested_cases = []
         for n in (50, 200):
             mono = work / f"mono{n}"
             airules_fixture(mono, ["agents", "claude"], env, check, nested=n, files=args.files)
             nested_cases.append((n, mono))
+
+        included = work / "included"
+        includes_fixture(included, env, check, work)
 
         drifted = work / "drifted"
         airules_fixture(drifted, FIVE, env, check)
@@ -235,6 +274,33 @@ def main() -> int:
             Case("clean check, 5 editors", [str(check)], five, env=env),
             Case("clean check, 5 editors, cache off", [str(check)], five, env=no_cache),
             Case(f"clean check, every editor ({len(ids)})", [str(check)], every, env=env),
+            Case(
+                f"clean check, every editor ({len(ids)}), 20 scoped rules",
+                [str(check)],
+                scoped,
+                env=env,
+            ),
+            Case(
+                f"clean check, every editor ({len(ids)}), 20 scoped rules, cache off",
+                [str(check)],
+                scoped,
+                env=no_cache,
+            ),
+            Case(
+                f"clean check, every editor ({len(ids)}), cache off",
+                [str(check)],
+                every,
+                env=no_cache,
+            ),
+        ]
+        cases += [
+            Case("clean check, 5 editors, 2 includes", [str(check)], included, env=env),
+            Case(
+                "clean check, 5 editors, 2 includes, cache off",
+                [str(check)],
+                included,
+                env=no_cache,
+            ),
         ]
         for n, mono in nested_cases:
             cases.append(

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pexpect
-from conftest import git
+from conftest import git, needs_posix_terminal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_setup import spawn
@@ -183,6 +183,7 @@ def test_nothing_to_adopt_anywhere_is_a_usage_error(repo, capsys):
     assert "no editor's rules file is here" in capsys.readouterr().err
 
 
+@needs_posix_terminal
 def test_adopt_asks_in_a_terminal_and_writes_only_on_yes(repo):
     (repo / "ai-rules.md").unlink()
     (repo / "CLAUDE.md").write_text(CLAUDE)

@@ -500,7 +500,7 @@ def write(tree: Any, proposal: Proposal) -> list[str]:
     done = []
     for path, new in proposal.changes.items():
         if new is None:
-            tree.delete(path)
+            tree.remove(path)
             done.append(f"{path}: deleted\n")
     from airules.engine import new_file_data
 

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from pathlib import Path
 
-    from airules.config import Config, TargetConfig
+    from airules.config import Config
     from airules.orphans import Orphan
 
 
@@ -43,6 +43,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--force", action="store_true", help="with --fix, also overwrite files edited by hand"
+    )
+    parser.add_argument(
+        "--update",
+        action="store_true",
+        help="fetch the `include:` rules at what their refs name now, pin them in .airules.lock "
+        "and vendor them, then write the files as --fix does (the only option using the network)",
     )
     parser.add_argument(
         "--config", metavar="PATH", help="config file (default: .airules.yml at the root)"
@@ -181,6 +187,7 @@ def run(
     strict: bool = False,
     prune: bool = False,
     argv: Sequence[str] | None = None,
+    update: bool = False,
 ) -> int:
     from airules.engine import State, advise, apply, expand, load_config, plan
     from airules.report import check_text, fix_text, json_report
@@ -202,7 +209,16 @@ def run(
             config = created = set_up(local, editors, rel_config, required=init)
         except Finished as done:  # it adopted existing rules, or wrote a starter to edit
             return done.code
-    fix = fix or init
+    fix = fix or init or update
+    updated: list[str] = []
+    if update:
+        # The one step that touches the network; the plan below reads only the vendored copies.
+        from airules.update import update_includes
+
+        said, updated = update_includes(local, config, os.environ)
+        if not quiet or updated:
+            # JSON readers get the report alone on stdout.
+            (sys.stderr if fmt == "json" else sys.stdout).write(said)
     config = _select(config, editors)
     targets = expand(tree, config)
     statuses = plan(tree, config, targets)
@@ -213,12 +229,19 @@ def run(
         local.remove_stale_temps(s.path for s in statuses)
     written = [] if errors or not fix else apply(tree, statuses, force=force)
     warnings = [] if errors else advise(tree, config, targets, statuses)
-    orphans, pruned = _orphans(tree, config, targets, editors, errors, fix=fix, prune=prune)
+    # Every planned path is spoken for, scoped rule files and ones a rule's removal deletes too.
+    planned = [*(t.path for t in targets), *(s.path for s in statuses)]
+    sources = [s.source for s in statuses if s.source]
+    orphans, pruned = _orphans(
+        tree, config, planned, sources, editors, errors, fix=fix, prune=prune
+    )
     if errors:
         code = 2
     elif fix:
         code = int(
-            bool(written) or created is not None or any(s.state is State.EDITED for s in statuses)
+            bool(written or updated)
+            or created is not None
+            or any(s.state is State.EDITED for s in statuses)
         )
     else:
         code = int(any(s.needs_fix for s in statuses))
@@ -295,7 +318,8 @@ def run(
 def _orphans(
     tree: cache.Recorder,
     config: Config,
-    targets: Sequence[TargetConfig],
+    planned: Sequence[str],
+    sources: Sequence[str],
     editors: Sequence[str],
     errors: Sequence[object],
     *,
@@ -309,8 +333,7 @@ def _orphans(
         return [], []
     from airules import orphans
 
-    keep = {config.source, config.path, *(t.source for t in targets if t.source)}
-    found = orphans.find(tree, [t.path for t in targets], keep)
+    found = orphans.find(tree, planned, {config.source, config.path, *sources})
     pruned = orphans.prune(tree, found) if fix and prune else []
     return found, pruned
 
@@ -347,6 +370,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from pathlib import Path
 
     try:
+        if args.update and args.init:
+            raise FatalError("--update: updates the includes of an existing config; drop --init")
         if args.prune and not args.fix:
             raise FatalError("--prune: works only with --fix; run `airules-check --fix --prune`")
         if args.adopt:
@@ -385,7 +410,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             color=_use_color(args.color),
             strict=args.strict,
             prune=args.prune,
-            argv=args_list,
+            # A run that fetched is never replayed: the next --update must ask the network.
+            argv=None if args.update else args_list,
+            update=args.update,
         )
     except FatalError as e:
         if args.format == "github":

@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+from airules import scoped
 from airules.advice import Advice, collect
 from airules.blocks import find_block, split_lines
 from airules.config import CONFIG_NAMES, MAX_CONFIG_BYTES, Config, TargetConfig, parse_config
@@ -60,6 +61,8 @@ class TargetStatus:
     # An `ok` file whose text is what the rules render to but whose recorded hash is not
     # (the edit was moved into the source): --fix rewrites it to record the new hash.
     refresh: bool = False
+    # A generated file whose rule is gone: --fix deletes it.
+    delete: bool = False
 
     @property
     def needs_fix(self) -> bool:
@@ -116,6 +119,16 @@ def read_rules(tree: Tree, source: str) -> str:
                 f"{source} first (every generated file is made from it), then run `{FIX_COMMAND}`"
             )
     return rules_text(text)
+
+
+def root_rules(tree: Tree, config: Config) -> str:
+    """The root source's rules with the config's `include:` rules before them."""
+    rules = read_rules(tree, config.source)
+    if not config.includes:
+        return rules
+    from airules.includes import with_includes
+
+    return with_includes(tree, config, rules)
 
 
 def _line_ending(text: str) -> str:
@@ -409,8 +422,15 @@ def _plan_symlink(tree: Tree, target: TargetConfig, rules: str, source: str) -> 
     )
 
 
-def _plan_target(tree: Tree, target: TargetConfig, rules: str, source: str) -> TargetStatus:
+def _plan_target(
+    tree: Tree, target: TargetConfig, rules: str, source: str, extra: str = ""
+) -> TargetStatus:
     if target.mode == "symlink":
+        if extra:
+            raise FatalError(
+                f"{target.path}: is a symlink to {source}, which cannot also carry the rules "
+                "from the rules folder meant for it; use mode: copy or mode: import"
+            )
         return _plan_symlink(tree, target, rules, source)
     link = tree.readlink(target.path)
     if link is not None and _link_points_to(target.path, link, source):
@@ -420,9 +440,9 @@ def _plan_target(tree: Tree, target: TargetConfig, rules: str, source: str) -> T
         )
     raw = tree.read(target.path)
     current = None if raw is None else decode(target.path, raw)
-    content = rules
+    content = rules + extra
     if target.mode == "import":
-        content = f"@{relative_source(source, target.path)}\n"
+        content = f"@{relative_source(source, target.path)}\n{extra}"
     return _plan_copy(target, content, source, current)
 
 
@@ -466,7 +486,8 @@ def expand(tree: Tree, config: Config) -> list[TargetConfig]:
     found = [
         s
         for s in tree.find_files(posixpath.basename(config.source))
-        if s != config.source and posixpath.dirname(s)
+        # Vendored includes (.airules/include/...) are rules of the root, not of a folder.
+        if s != config.source and posixpath.dirname(s) and not s.startswith(".airules/")
     ]
     # Some targets are themselves called ai-rules.md (.windsurf/rules/ai-rules.md): what
     # airules writes is never a source.
@@ -495,9 +516,12 @@ def plan(
     tree: Tree, config: Config, targets: Sequence[TargetConfig] | None = None
 ) -> list[TargetStatus]:
     """The status of every target; a target that cannot be read gets State.ERROR."""
-    rules: dict[str, str | None] = {config.source: read_rules(tree, config.source)}
+    rules: dict[str, str | None] = {config.source: root_rules(tree, config)}
+    if targets is None:
+        targets = expand(tree, config)
+    extra = scoped.plan_rules(tree, config, targets, decode)
     statuses = []
-    for target in expand(tree, config) if targets is None else targets:
+    for target in targets:
         source = target.source or config.source
         try:
             if source not in rules:
@@ -506,12 +530,43 @@ def plan(
             text = rules[source]
             if text is None:
                 continue
-            status = _plan_target(tree, target, text, source)
+            status = _plan_target(tree, target, text, source, extra.extra.get(target.path, ""))
             if status.state is State.EDITED and _formatted_generation(tree, target, status, source):
                 status = replace(status, state=State.DRIFTED, message=f"out of date with {source}")
         except FatalError as e:
             status = TargetStatus(target.id, target.path, State.ERROR, None, "", b"", str(e))
         statuses.append(replace(status, source=source))
+    statuses.extend(_plan_scoped(tree, extra))
+    return statuses
+
+
+def _plan_scoped(tree: Tree, rules: scoped.RulesPlan) -> list[TargetStatus]:
+    """The owned file of each scoped rule, and the stale ones --fix deletes."""
+    statuses = []
+    for target, body in rules.files:
+        assert target.source is not None
+        try:
+            status = _plan_target(tree, target, body, target.source)
+        except FatalError as e:
+            status = TargetStatus(target.id, target.path, State.ERROR, None, "", b"", str(e))
+        statuses.append(replace(status, source=target.source))
+    for gone in rules.stale:
+        why = f"was generated from {gone.source}, which no longer makes it"
+        statuses.append(
+            TargetStatus(
+                gone.id,
+                gone.path,
+                State.EDITED if gone.edited else State.DRIFTED,
+                gone.text,
+                "",
+                b"",
+                f"{why}, and was edited by hand since; --fix --force deletes it"
+                if gone.edited
+                else f"{why}; --fix deletes it",
+                source=gone.source,
+                delete=True,
+            )
+        )
     return statuses
 
 
@@ -527,6 +582,10 @@ def apply(
             or (force and status.state is State.EDITED)
             or status.refresh
         ):
+            if status.delete:
+                tree.remove(status.path)  # type: ignore[attr-defined]
+                written.append(status)
+                continue
             if status.link is not None:
                 if tree.symlink(status.path, status.link):
                     written.append(status)

@@ -30,6 +30,8 @@ _OWNED_HEAD_RE = re.compile(
 )
 _BLOCK_SOURCE_RE = re.compile(r"source=(\S+)")
 PRUNE_COMMAND = f"{FIX_COMMAND} --prune"
+# Vendored include copies (includes.INCLUDE_DIR) are inputs, never outputs.
+VENDORED = ".airules/include"
 
 
 def _pathspecs() -> tuple[str, ...]:
@@ -49,7 +51,7 @@ class PruneTree(Tree, Protocol):
     def grep_generated(self, patterns: tuple[str, ...], pathspecs: tuple[str, ...]) -> list[str]:
         """Files git tracks (or would track) with a line matching one of `patterns`."""
 
-    def delete(self, path: str) -> None: ...
+    def remove(self, path: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,8 @@ def find(tree: Tree, targets: Iterable[str], keep: Iterable[str]) -> list[Orphan
     for path in found:
         if path in skip or posixpath.splitext(path)[1].lower() not in _EXTENSIONS:
             continue
+        if path.startswith(f"{VENDORED}/"):
+            continue  # included rules, kept verbatim, are inputs
         try:
             raw = tree.read(path)
         except FatalError:
@@ -149,7 +153,7 @@ def prune(tree: PruneTree, orphans: Sequence[Orphan]) -> list[Orphan]:
         if not orphan.unchanged:
             continue
         if orphan.rest is None:
-            tree.delete(orphan.path)
+            tree.remove(orphan.path)
         else:
             tree.write(orphan.path, orphan.rest)
         done.append(orphan)
