@@ -10,6 +10,7 @@ import pytest
 
 from airules.cli import main
 from airules.config import parse_config
+from airules.planner import arrange
 from airules.setup import (
     CI_VARIABLES,
     ci_variable,
@@ -340,8 +341,12 @@ def test_enter_with_nothing_selected_asks_again(repo):
     code, output = finish(child)
     assert code == 1, output
     assert config_ids(repo) == IDS
+    # --init turns dedupe on: a target served through another file is not written.
+    config = parse_config((repo / ".airules.yml").read_text(), ".airules.yml")
+    served = {t.path for t in arrange(config.targets, config.dedupe) if t.served_by}
+    assert config.dedupe and served
     for editor in EDITORS.values():
-        assert (repo / editor.path).is_file(), editor.path
+        assert (repo / editor.path).is_file() == (editor.path not in served), editor.path
 
 
 def test_missing_source_is_offered_the_starter(repo):

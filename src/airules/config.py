@@ -20,7 +20,7 @@ DEFAULT_SOURCE = "ai-rules.md"
 # A config is a few lines; anything this large is a mistake (or an attack on the parser).
 MAX_CONFIG_BYTES = 256 * 1024
 
-TOP_KEYS = ("source", "nested", "targets")
+TOP_KEYS = ("source", "nested", "dedupe", "targets")
 TARGET_KEYS = ("id", "path", "mode", "shared", "front_matter")
 # copy: the rules are written into the file; import: the file holds `@<source>` for editors
 # that follow imports; symlink: the file is a relative symlink to the source.
@@ -41,6 +41,11 @@ class TargetConfig:
     # The rules file this target is made from, when it is not the config's `source`
     # (a nested ai-rules.md).
     source: str | None = None
+    # Set by the planner under `dedupe: true`: an import-mode target imports this file (the
+    # AGENTS.md beside it) instead of the source, and a target served through another file its
+    # editor already reads is not written (`served_by` names that file).
+    pointer: str | None = None
+    served_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,8 @@ class Config:
     path: str | None = None
     # Give every ai-rules.md below the root its own copies of the directory-level targets.
     nested: bool = False
+    # Let the planner arrange the targets so each editor gets the rules once (airules.planner).
+    dedupe: bool = False
 
 
 def config_to_data(config: Config) -> tuple[object, ...]:
@@ -59,12 +66,13 @@ def config_to_data(config: Config) -> tuple[object, ...]:
 
 
 def config_from_data(data: tuple[object, ...]) -> Config:
-    source, targets, path, nested = data
+    source, targets, path, nested, dedupe = data
     return Config(
         source,  # type: ignore[arg-type]
         tuple(TargetConfig(*t) for t in targets),  # type: ignore[attr-defined]
         path,  # type: ignore[arg-type]
         nested,  # type: ignore[arg-type]
+        dedupe,  # type: ignore[arg-type]
     )
 
 
@@ -217,6 +225,7 @@ class _Reader:
         if "source" in top:
             source = self.path(top["source"][1], "source")
         nested = self.boolean(top["nested"][1], "`nested`") if "nested" in top else False
+        dedupe = self.boolean(top["dedupe"][1], "`dedupe`") if "dedupe" in top else False
         if "targets" not in top:
             raise self.fail(root, "has no `targets:`; list the editors, e.g. targets: [claude]")
         items = top["targets"][1]
@@ -242,7 +251,13 @@ class _Reader:
                 )
             by_path[target.path] = target
             targets.append(target)
-        return Config(source=source, targets=tuple(targets), path=self.filename, nested=nested)
+        return Config(
+            source=source,
+            targets=tuple(targets),
+            path=self.filename,
+            nested=nested,
+            dedupe=dedupe,
+        )
 
     def editor(self, node: yaml.Node, custom_hint: bool = False) -> str:
         editor_id = self.string(node, "an editor id")

@@ -96,6 +96,9 @@ def config_text(ids: Sequence[str], source: str = DEFAULT_SOURCE) -> str:
         "# then run `airules-check --fix`. Add or remove editors below; `airules-check --list`",
         "# lists the ids.",
         f"source: {source}",
+        "# Serve each editor the rules once: skip a file its editor reads elsewhere, point",
+        "# CLAUDE.md and GEMINI.md at AGENTS.md (`airules-check --explain` shows the plan).",
+        "dedupe: true",
         "targets:",
     ]
     lines += [f"  - {i:<{width}}  # {EDITORS[i].name}: {EDITORS[i].path}" for i in ids]
