@@ -118,7 +118,12 @@ def _select(config: Config | None, editors: Sequence[str]) -> Config:
                 f"{config.path}: has no `{editor}` target, so --{editor} selects nothing; "
                 f"add `- {editor}` under `targets:` or drop the flag"
             )
-    chosen = tuple(t for t in config.targets if not t.custom and t.id in editors)
+    from airules.planner import arrange
+
+    # Arranged over the whole config first, so that limiting a run to some editors does not
+    # change which files serve them.
+    arranged = arrange(config.targets, config.dedupe)
+    chosen = tuple(t for t in arranged if not t.custom and t.id in editors)
     return dataclasses.replace(config, targets=chosen)
 
 

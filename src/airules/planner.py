@@ -104,6 +104,13 @@ def files_read(
     return out
 
 
+def predict(id: str, present: Collection[str], setting_files: Mapping[str, str] = {}) -> list[str]:
+    """The files an editor or reader (by id) reads when exactly `present` exist: what a
+    conformance run of the agent should report as `files_read`, in the order it reads them."""
+    reads = EDITORS[id].reads if id in EDITORS else READERS[id].reads
+    return [path for path, _ in files_read(reads, present, setting_files)]
+
+
 def _folder(target: TargetConfig) -> str:
     return posixpath.dirname(target.source) if target.source else ""
 
