@@ -518,10 +518,14 @@ EDITORS: dict[str, Editor] = {
             name="Kimi Code CLI",
             path=".kimi-code/AGENTS.md",
             shared=False,
-            docs="https://moonshotai.github.io/kimi-code/en/",
+            docs="https://github.com/MoonshotAI/kimi-code/blob/main/docs/en/customization/agents.md",
             reads=(
-                always(".kimi-code/AGENTS.md", "https://www.ultracite.ai/agents/kimi-code"),
-                always("AGENTS.md", "https://www.kimi.com/help/kimi-code/cli-customization"),
+                always(
+                    ".kimi-code/AGENTS.md",
+                    "https://github.com/MoonshotAI/kimi-code/blob/main/docs/en/customization/agents.md",
+                ),
+                # Both, one after the other, in every folder from the git root down.
+                always("AGENTS.md", "https://www.ultracite.ai/agents/kimi-code"),
             ),
         ),
         Editor(
