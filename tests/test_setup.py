@@ -133,6 +133,11 @@ def test_ci_variable(env, found):
             id="own-folder-below-shared-folder",
         ),
         pytest.param("docs/rules.md", ("docs/rules.md",), id="ordinary-folder"),
+        pytest.param(
+            ".agents/rules/ai-rules.md",
+            (".agents/rules/ai-rules.md", ".agents/rules"),
+            id="agents-skills-folder-is-no-evidence-of-antigravity",
+        ),
     ],
 )
 def test_evidence_of_an_editor(path, expected):

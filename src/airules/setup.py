@@ -38,8 +38,9 @@ CI_VARIABLES = (
 )
 FLAGS_EXAMPLE = "airules-check --init --claude --cursor"
 TITLE = "Which editors should airules set up? The ones found in this repository are selected."
-# Folders many tools write in, so their presence says nothing about any one editor.
-_COMMON_FOLDERS = frozenset({".github"})
+# Folders many tools write in, so their presence says nothing about any one editor
+# (`.agents/` holds skills for several agents; Antigravity's rules are `.agents/rules/`).
+_COMMON_FOLDERS = frozenset({".github", ".agents"})
 
 
 def ci_variable(env: Mapping[str, str]) -> str | None:
