@@ -77,7 +77,7 @@ def _matches(pattern: str, path: str) -> bool:
 
 
 def files_read(
-    reads: Iterable[Read], present: Collection[str], setting_files: Mapping[str, str] = {}
+    reads: Iterable[Read], present: Collection[str], setting_files: Mapping[str, str] | None = None
 ) -> list[tuple[str, Read]]:
     """The files of `present` (paths of files that exist) an editor with these facts reads,
     in the order it reads them. A SETTING read happens when `setting_files` maps the setting's
@@ -98,13 +98,15 @@ def files_read(
                     break
         elif read.when == SETTING:
             assert read.setting is not None
-            named = setting_files.get(read.setting.file)
+            named = (setting_files or {}).get(read.setting.file)
             if named is not None and named in present:
                 out.append((named, read))
     return out
 
 
-def predict(id: str, present: Collection[str], setting_files: Mapping[str, str] = {}) -> list[str]:
+def predict(
+    id: str, present: Collection[str], setting_files: Mapping[str, str] | None = None
+) -> list[str]:
     """The files an editor or reader (by id) reads when exactly `present` exist: what a
     conformance run of the agent should report as `files_read`, in the order it reads them."""
     reads = EDITORS[id].reads if id in EDITORS else READERS[id].reads
