@@ -147,6 +147,7 @@ def test_a_clean_run_is_not_replayed_after_the_entry_goes(repo, capsys):
     assert ".aider.conf.yml: missing: does not list CONVENTIONS.md" in capsys.readouterr().out
 
 
+@pytest.mark.skipif(os.name == "nt", reason="symlinks need a privilege on Windows")
 def test_settings_file_linking_outside_is_refused(repo, tmp_path, capsys):
     outside = tmp_path / "elsewhere.yml"
     outside.write_text("model: x\n")
@@ -170,3 +171,12 @@ def test_no_settings_file_without_the_aider_target(repo):
     (repo / ".airules.yml").write_text("targets: [claude]\n")
     assert main(["--fix"]) == 1
     assert not Path(repo / ".aider.conf.yml").exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+def test_settings_file_that_is_a_fifo_is_an_error_not_a_hang(repo, capsys):
+    (repo / ".airules.yml").write_text("targets: [aider]\n")
+    os.mkfifo(repo / ".aider.conf.yml")
+    assert main(["--fix"]) == 2
+    assert ".aider.conf.yml: is not a regular file" in capsys.readouterr().err
+    assert not (repo / "CONVENTIONS.md").exists()
