@@ -31,7 +31,7 @@ BAD_CONFIGS = [
     pytest.param(
         "targets: [claude]\nsorce: x.md\n",
         ".airules.yml:2: unknown key 'sorce' in the configuration; "
-        "valid keys: source, nested, dedupe, targets",
+        "valid keys: source, nested, targets, include, dedupe",
         id="unknown-top-key",
     ),
     pytest.param(
