@@ -90,13 +90,6 @@ def _top_properties() -> dict[str, Schema]:
             "description": "Also serve every ai-rules.md below the root, with copies of the "
             "directory-level targets beside each.",
         },
-        "include": {
-            "type": "array",
-            "description": "Rules kept elsewhere, rendered before the source's own: "
-            "OWNER/REPO/PATH@REF on GitHub, URL//PATH@REF for any git server, or a path in this "
-            "repository. Pinned in .airules.lock by `airules-check --update`.",
-            "items": {"type": "string", "pattern": r"^[^\s\x00-\x1f\x7f]+$"},
-        },
         "dedupe": {
             "type": "boolean",
             "default": False,
@@ -114,6 +107,15 @@ def _top_properties() -> dict[str, Schema]:
                     {"$ref": "#/definitions/target"},
                 ]
             },
+        },
+        "include": {
+            "type": "array",
+            "uniqueItems": True,
+            "description": "Rules kept elsewhere, rendered before the source, pinned in "
+            ".airules.lock and vendored under .airules/include by `airules-check --update`: "
+            "OWNER/REPO/PATH@REF on GitHub, https://HOST/REPO.git//PATH@REF on a git server, "
+            "or a path in this repository.",
+            "items": {"type": "string", "minLength": 1, "pattern": r"^[^\s]+$"},
         },
     }
 
