@@ -288,3 +288,89 @@ def test_init_turns_dedupe_on(repo, capsys):
     assert "\n@AGENTS.md\n" in (repo / "CLAUDE.md").read_text()
     assert not (repo / ".clinerules").exists()
     assert ".clinerules/ai-rules.md: ok: served by AGENTS.md\n" in capsys.readouterr().out
+
+
+# The conformance harness's results (conformance/README.md): what each agent CLI really read.
+RESULTS = json.loads(
+    (Path(__file__).resolve().parent.parent / "conformance" / "results.json").read_text()
+)
+RAN = [r for r in RESULTS["runs"] if r["status"] == "ran"]
+RECORDS = [*EDITORS.values(), *READERS.values()]
+
+
+def cited(agent: str) -> list[str]:
+    """The registry records whose read facts cite a conformance run of `agent`."""
+    return [
+        x.id
+        for x in RECORDS
+        if any(e.startswith(f"conformance:{agent}@") for r in x.reads for e in r.evidence)
+    ]
+
+
+def every_editor_files(dedupe: bool) -> tuple[list, set[str]]:
+    """The targets of the harness's scratch repository, and the files airules writes there."""
+    config = parse_config(every_editor_config(dedupe), ".airules.yml")
+    targets = arrange(config.targets, dedupe)
+    written = {t.path for t in targets if t.served_by is None}
+    return targets, written
+
+
+def test_every_conformance_fact_names_a_run_in_the_results_file():
+    runs = {(r["agent"], r["version"]) for r in RAN}
+    refs = {
+        e.removeprefix("conformance:")
+        for x in RECORDS
+        for r in x.reads
+        for e in r.evidence
+        if e.startswith("conformance:")
+    }
+    assert refs
+    for ref in sorted(refs):
+        agent, version = ref.split("@")
+        assert (agent, version) in runs, f"{ref}: no run in conformance/results.json"
+    assert {r["agent"] for r in RAN} <= {a for a in (ref.split("@")[0] for ref in refs)}
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        pytest.param(r, id=f"{r['agent']}-{r['airules'] or 'main'}")
+        for r in RAN
+        if r["variant"] == "all"
+    ],
+)
+def test_registry_facts_match_what_each_agent_read_with_every_editor(row):
+    record = cited(row["agent"])[0]
+    _, written = every_editor_files(dedupe=False)
+    settings = {".aider.conf.yml": EDITORS["aider"].path}
+    assert set(predict(record, written, settings)) == set(row["files_read"])
+    for control in row["controls"]:
+        present = written - {control["removed"]}
+        assert set(predict(record, present, settings)) == set(control["files_read"]), control
+    copies = len(predict(record, written, settings))
+    if row["agent"] == "copilot":
+        # Copilot CLI drops files that are byte for byte the same (CLAUDE.md, AGENTS.md and
+        # GEMINI.md holding only the block), so fewer copies arrive than files it reads.
+        assert row["copies"] <= copies
+    else:
+        assert row["copies"] == copies
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        pytest.param(r, id=f"{r['agent']}-{r['variant']}-{r['airules'] or 'main'}")
+        for r in RAN
+        if r["variant"] in ("dedupe", "aider")
+    ],
+)
+def test_the_planner_predicts_each_agent_under_dedupe_and_aider_alone(row):
+    record = cited(row["agent"])[0]
+    if row["variant"] == "dedupe":
+        targets, _ = every_editor_files(dedupe=True)
+    else:
+        targets = list(parse_config("targets: [aider]\n", ".airules.yml").targets)
+    item = next(i for i in reach(targets) if i.id == record)
+    files = {s.points_to or s.path for s in item.seen if s.copies}
+    assert (files, item.copies) == (set(row["files_read"]), row["copies"])
+    assert row["loaded"] == (item.copies > 0)

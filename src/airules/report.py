@@ -283,18 +283,29 @@ def editors_table(editors: Sequence[Editor] = tuple(EDITORS.values())) -> str:
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
+def verified_with(editor: Editor) -> str:
+    """The agent CLI runs (conformance/results.json) that showed what `editor` reads."""
+    runs = dict.fromkeys(
+        e.removeprefix("conformance:").replace("@", " ")
+        for read in editor.reads
+        for e in read.evidence
+        if e.startswith("conformance:")
+    )
+    return ", ".join(runs)
+
+
 def editors_markdown(editors: Sequence[Editor] = tuple(EDITORS.values())) -> str:
     """The registry as the README's Markdown table."""
     lines = [
-        "| id | editor | file | kind | front matter | features | status |",
-        "|---|---|---|---|---|---|---|",
+        "| id | editor | file | kind | front matter | features | status | verified with |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for e in editors:
         front = f"`{_front_matter_summary(e)}`" if e.front_matter else ""
         lines.append(
             f"| `{e.id}` | [{e.name}]({e.docs}) | `{e.path}` | "
             f"{'shared' if e.shared else 'owned'} | {front} | {', '.join(_features(e))} | "
-            f"{_status(e, long=True)} |"
+            f"{_status(e, long=True)} | {verified_with(e)} |"
         )
     return "\n".join(lines) + "\n"
 

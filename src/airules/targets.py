@@ -153,18 +153,19 @@ _CODEX_LIMIT = Limit(
 _WINDSURF_LIMIT = Limit(12_000, "characters", "Windsurf", "of one rule file")
 _DEVIN_LIMIT = Limit(12_000, "characters", "Devin Desktop", "of one rule file")
 
-# Evidence. `conformance:` references name the agent CLI run (agent@version) that showed a fact;
-# the conformance harness's results file is where they come from.
-_CLAUDE_RUN = "conformance:claude-code@2.1.332"
+# Evidence. `conformance:<agent>@<version>` names a run of the agent's own CLI in
+# conformance/results.json (its agent key and pinned version); tests/test_planner.py holds every
+# such fact to that file.
+_CLAUDE_RUN = "conformance:claude@2.1.332"
 _CODEX_RUN = "conformance:codex@0.171.0"
-_GEMINI_RUN = "conformance:gemini-cli@0.61.0"
-_COPILOT_RUN = "conformance:copilot-cli@1.0.102"
+_GEMINI_RUN = "conformance:gemini@0.61.0"
+_COPILOT_RUN = "conformance:copilot@1.0.102"
 _OPENCODE_RUN = "conformance:opencode@1.18.33"
-_QWEN_RUN = "conformance:qwen-code@0.24.4"
+_QWEN_RUN = "conformance:qwen@0.24.4"
 _KILO_RUN = "conformance:kilo@7.7.7"
 _CLINE_RUN = "conformance:cline@3.0.65"
 _AUGGIE_RUN = "conformance:auggie@0.36.0"
-_CONTINUE_RUN = "conformance:continue-cli@1.5.47"
+_CONTINUE_RUN = "conformance:continue@1.5.47"
 _DROID_RUN = "conformance:droid@0.225.2"
 _AIDER_RUN = "conformance:aider@0.86.2"
 _OPENHANDS_RUN = "conformance:openhands@1.16.0"
