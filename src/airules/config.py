@@ -22,7 +22,9 @@ DEFAULT_SOURCE = "ai-rules.md"
 # A config is a few lines; anything this large is a mistake (or an attack on the parser).
 MAX_CONFIG_BYTES = 256 * 1024
 
-TOP_KEYS = ("source", "nested", "targets", "include", "dedupe")
+TOP_KEYS = ("source", "nested", "targets", "include", "rules_dir", "rules_in_folders", "dedupe")
+# The optional folder of scoped and extra rules (`ai-rules/NAME.md`), next to the source.
+DEFAULT_RULES_DIR = "ai-rules"
 TARGET_KEYS = ("id", "path", "mode", "shared", "front_matter")
 # copy: the rules are written into the file; import: the file holds `@<source>` for editors
 # that follow imports; symlink: the file is a relative symlink to the source.
@@ -60,6 +62,10 @@ class Config:
     nested: bool = False
     # Rules kept elsewhere, rendered before the source's own (includes.py).
     includes: tuple[Include, ...] = ()
+    rules_dir: str = DEFAULT_RULES_DIR
+    # A scoped rule for plain folders (`packages/api/**`) goes into that folder's own file for
+    # one-file editors that read nested files (AGENTS.md, GEMINI.md), not the root one.
+    rules_in_folders: bool = False
     # Let the planner arrange the targets so each editor gets the rules once (airules.planner).
     dedupe: bool = False
 
@@ -70,7 +76,7 @@ def config_to_data(config: Config) -> tuple[object, ...]:
 
 
 def config_from_data(data: tuple[object, ...]) -> Config:
-    source, targets, path, nested, includes, dedupe = data
+    source, targets, path, nested, includes, rules_dir, rules_in_folders, dedupe = data
     if includes:
         from airules.includes import Include
 
@@ -81,6 +87,8 @@ def config_from_data(data: tuple[object, ...]) -> Config:
         path,  # type: ignore[arg-type]
         nested,  # type: ignore[arg-type]
         includes,  # type: ignore[arg-type]
+        rules_dir,  # type: ignore[arg-type]
+        rules_in_folders,  # type: ignore[arg-type]
         dedupe,  # type: ignore[arg-type]
     )
 
@@ -235,6 +243,14 @@ class _Reader:
             source = self.path(top["source"][1], "source")
         nested = self.boolean(top["nested"][1], "`nested`") if "nested" in top else False
         dedupe = self.boolean(top["dedupe"][1], "`dedupe`") if "dedupe" in top else False
+        rules_dir = DEFAULT_RULES_DIR
+        if "rules_dir" in top:
+            rules_dir = self.path(top["rules_dir"][1], "rules_dir")
+            if rules_dir == source:
+                raise self.fail(top["rules_dir"][1], "`rules_dir` is the source file itself")
+        in_folders = False
+        if "rules_in_folders" in top:
+            in_folders = self.boolean(top["rules_in_folders"][1], "`rules_in_folders`")
         if "targets" not in top:
             raise self.fail(root, "has no `targets:`; list the editors, e.g. targets: [claude]")
         items = top["targets"][1]
@@ -267,6 +283,8 @@ class _Reader:
             path=self.filename,
             nested=nested,
             includes=includes,
+            rules_dir=rules_dir,
+            rules_in_folders=in_folders,
             dedupe=dedupe,
         )
 

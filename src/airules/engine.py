@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+from airules import scoped
 from airules.advice import DUPLICATE_RULES, Advice, collect
 from airules.blocks import find_block, split_lines
 from airules.config import CONFIG_NAMES, MAX_CONFIG_BYTES, Config, TargetConfig, parse_config
@@ -56,6 +57,8 @@ class TargetStatus:
     # mode: symlink: the link --fix makes (relative to the file's folder); `data` is the copy
     # written where symlinks cannot be made.
     link: str | None = None
+    # A generated file whose rule is gone: --fix deletes it.
+    delete: bool = False
 
     @property
     def needs_fix(self) -> bool:
@@ -305,8 +308,15 @@ def _plan_symlink(tree: Tree, target: TargetConfig, rules: str, source: str) -> 
     )
 
 
-def _plan_target(tree: Tree, target: TargetConfig, rules: str, source: str) -> TargetStatus:
+def _plan_target(
+    tree: Tree, target: TargetConfig, rules: str, source: str, extra: str = ""
+) -> TargetStatus:
     if target.mode == "symlink":
+        if extra:
+            raise FatalError(
+                f"{target.path}: is a symlink to {source}, which cannot also carry the rules "
+                "from the rules folder meant for it; use mode: copy or mode: import"
+            )
         return _plan_symlink(tree, target, rules, source)
     link = tree.readlink(target.path)
     if link is not None and _link_points_to(target.path, link, source):
@@ -316,10 +326,14 @@ def _plan_target(tree: Tree, target: TargetConfig, rules: str, source: str) -> T
         )
     raw = tree.read(target.path)
     current = None if raw is None else decode(target.path, raw)
-    content = rules
+    content = rules + extra
     if target.mode == "import":
-        # Under dedupe, a pointer imports the AGENTS.md beside it rather than the source.
-        content = f"@{relative_source(target.pointer or source, target.path)}\n"
+        if target.pointer is not None:
+            # Under dedupe, a pointer imports the AGENTS.md beside it, which carries the rules
+            # and everything the rules folder adds.
+            content = f"@{relative_source(target.pointer, target.path)}\n"
+        else:
+            content = f"@{relative_source(source, target.path)}\n{extra}"
     return _plan_copy(target, content, source, current)
 
 
@@ -364,8 +378,14 @@ def plan(
 ) -> list[TargetStatus]:
     """The status of every target; a target that cannot be read gets State.ERROR."""
     rules: dict[str, str | None] = {config.source: root_rules(tree, config)}
+    if targets is None:
+        targets = expand(tree, config)
+    # Targets dedupe serves through AGENTS.md, or points at it, get what the rules folder adds
+    # from AGENTS.md too, so not a second time here.
+    extra = scoped.plan_rules(
+        tree, config, [t for t in targets if t.served_by is None and t.pointer is None], decode
+    )
     statuses = []
-    targets = expand(tree, config) if targets is None else targets
     for target in targets:
         source = target.source or config.source
         if target.served_by is not None:
@@ -380,11 +400,42 @@ def plan(
             text = rules[source]
             if text is None:
                 continue
-            status = _plan_target(tree, target, text, source)
+            status = _plan_target(tree, target, text, source, extra.extra.get(target.path, ""))
         except FatalError as e:
             status = TargetStatus(target.id, target.path, State.ERROR, None, "", b"", str(e))
         statuses.append(replace(status, source=source))
     statuses.extend(_plan_settings(tree, targets))
+    statuses.extend(_plan_scoped(tree, extra))
+    return statuses
+
+
+def _plan_scoped(tree: Tree, rules: scoped.RulesPlan) -> list[TargetStatus]:
+    """The owned file of each scoped rule, and the stale ones --fix deletes."""
+    statuses = []
+    for target, body in rules.files:
+        assert target.source is not None
+        try:
+            status = _plan_target(tree, target, body, target.source)
+        except FatalError as e:
+            status = TargetStatus(target.id, target.path, State.ERROR, None, "", b"", str(e))
+        statuses.append(replace(status, source=target.source))
+    for gone in rules.stale:
+        why = f"was generated from {gone.source}, which no longer makes it"
+        statuses.append(
+            TargetStatus(
+                gone.id,
+                gone.path,
+                State.EDITED if gone.edited else State.DRIFTED,
+                gone.text,
+                "",
+                b"",
+                f"{why}, and was edited by hand since; --fix --force deletes it"
+                if gone.edited
+                else f"{why}; --fix deletes it",
+                source=gone.source,
+                delete=True,
+            )
+        )
     return statuses
 
 
@@ -461,6 +512,10 @@ def apply(
         if status.state in (State.MISSING, State.DRIFTED) or (
             force and status.state is State.EDITED
         ):
+            if status.delete:
+                tree.remove(status.path)  # type: ignore[attr-defined]
+                written.append(status)
+                continue
             if status.link is not None:
                 if tree.symlink(status.path, status.link):
                     written.append(status)

@@ -116,7 +116,9 @@ def check_text(
         if status.state is State.OK and quiet:
             continue
         label = _paint(_describe(status), _STATE_COLOR[status.state], color)
-        if status.state is State.DRIFTED:
+        if status.delete and status.state is State.DRIFTED:
+            label = _paint(f"stale: {status.message}", _STATE_COLOR[status.state], color)
+        elif status.state is State.DRIFTED:
             label = _paint(
                 f"out of date with {status.source or source}", _STATE_COLOR[status.state], color
             )
@@ -163,7 +165,9 @@ def fix_text(
     for status in statuses:
         if status.path in wrote:
             verb = "created" if status.old is None else "updated"
-            if status.state is State.EDITED:
+            if status.delete:
+                verb = f"deleted (generated from {status.source}, which no longer makes it)"
+            elif status.state is State.EDITED:
                 verb = "overwritten (hand edits replaced, --force)"
             done = wrote[status.path]
             if done.link is not None:
@@ -216,7 +220,10 @@ def json_report(
                 "path": s.path,
                 "state": JSON_STATE[s.state],
                 "message": s.message,
+                # The rules file it is made from: the source, or a rule in the rules folder.
+                "source": s.source,
                 "written": s.path in wrote,
+                "delete": s.delete,
             }
             for s in statuses
         ],
@@ -249,6 +256,14 @@ def _features(editor: Editor) -> list[str]:
     return out
 
 
+def scoping(editor: Editor) -> str:
+    """How the editor takes a rule limited to some paths, in a few words."""
+    if editor.scope is None:
+        return "sections"
+    keys = ", ".join(key for key, _ in editor.scope.front_matter)
+    return f"{editor.scope.path} ({keys})"
+
+
 def successor(editor: Editor) -> str:
     return f"`{editor.successor}`" if editor.successor in EDITORS else editor.successor
 
@@ -265,7 +280,7 @@ def _status(editor: Editor, *, long: bool) -> str:
 
 def editors_table(editors: Sequence[Editor] = tuple(EDITORS.values())) -> str:
     """The registry as aligned columns, for `airules-check --list`."""
-    header = ("ID", "EDITOR", "FILE", "KIND", "APPLIED BY", "FEATURES", "STATUS")
+    header = ("ID", "EDITOR", "FILE", "KIND", "APPLIED BY", "SCOPED RULES", "FEATURES", "STATUS")
     rows = [header] + [
         (
             e.id,
@@ -273,6 +288,7 @@ def editors_table(editors: Sequence[Editor] = tuple(EDITORS.values())) -> str:
             e.path,
             "shared" if e.shared else "owned",
             _front_matter_summary(e) or "-",
+            scoping(e),
             ", ".join(_features(e)) or "-",
             _status(e, long=False),
         )
@@ -385,3 +401,32 @@ def explain_json(targets: Sequence[TargetConfig], config: Config) -> str:
         ],
     }
     return json.dumps(doc, indent=2) + "\n"
+
+
+def scopes_markdown(editors: Sequence[Editor] = tuple(EDITORS.values())) -> str:
+    """How each editor takes a scoped rule (`ai-rules/NAME.md` with `paths:`), for the README."""
+    from airules.scoped import Rule, front_matter
+
+    example = Rule(
+        name="NAME",
+        source="ai-rules/NAME.md",
+        body="",
+        paths=("src/**", "tests/**"),
+        description="DESCRIPTION",
+    )
+    lines = [
+        "| id | scoped rule goes to | its front matter (`paths: [src/**, tests/**]`, "
+        "`description: DESCRIPTION`) | why this form |",
+        "|---|---|---|---|",
+    ]
+    for e in editors:
+        if e.scope is None:
+            lines.append(
+                f"| `{e.id}` | a section of `{e.path}` under `## For files matching ...` | "
+                f"| does not scope: {e.no_scope} |"
+            )
+            continue
+        front = front_matter(e.scope, example).rstrip("\n").replace("\n", "<br>")
+        why = e.scope.note or "as documented"
+        lines.append(f"| `{e.id}` | `{e.scope.path}` | `{front}` | [{why}]({e.scope.docs}) |")
+    return "\n".join(lines) + "\n"

@@ -98,6 +98,32 @@ class Limit:
     cumulative: bool = False
 
 
+# What a scoped rule's front matter value is made from (see `Scope.front_matter`).
+NAME = "<rule name>"
+DESCRIPTION = "<description>"
+# The description, saying which paths the rule is for: for editors that pick by description.
+DESCRIPTION_WITH_PATHS = "<description naming the paths>"
+GLOBS_LIST = "<globs as a YAML list>"
+GLOBS_TEXT = "<globs as one comma-separated string>"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """One file per scoped rule, with front matter that makes the editor apply it by path."""
+
+    # Where the rule's file goes; {name} is the rule's file name without `.md`.
+    path: str
+    # (key, value) in order; a value is NAME, DESCRIPTION, DESCRIPTION_WITH_PATHS, GLOBS_LIST,
+    # GLOBS_TEXT, or a literal YAML scalar. A DESCRIPTION line is left out when the rule has none.
+    front_matter: tuple[tuple[str, str], ...]
+    # The page that documents this form.
+    docs: str
+    # "paths" (applied when a matching file is in play) or "description" (the agent decides).
+    by: str = "paths"
+    # Why this form, where the documentation left a choice.
+    note: str = ""
+
+
 @dataclass(frozen=True)
 class Editor:
     id: str
@@ -125,6 +151,10 @@ class Editor:
     limit: Limit | None = None
     # What the editor reads, in which order, and the evidence (see the module docstring).
     reads: tuple[Read, ...] = ()
+    # How the editor limits a rule to some paths (`ai-rules/NAME.md` with `paths:`); None when
+    # it cannot, and scoped rules then become sections of its one file (`no_scope` says why).
+    scope: Scope | None = None
+    no_scope: str = ""
 
 
 # Zed reads only the first of these that exists at the top of a worktree.
@@ -152,6 +182,80 @@ _CODEX_LIMIT = Limit(
 # Older Windsurf docs said 6,000; the current Windsurf and Devin docs say 12,000.
 _WINDSURF_LIMIT = Limit(12_000, "characters", "Windsurf", "of one rule file")
 _DEVIN_LIMIT = Limit(12_000, "characters", "Devin Desktop", "of one rule file")
+
+# Scoped rules, per editor. Each URL is the page that documents the form.
+_WINDSURF_GLOB = (("trigger", "glob"), ("description", DESCRIPTION), ("globs", GLOBS_LIST))
+_SCOPES = {
+    "augment": Scope(
+        ".augment/rules/{name}.md",
+        (("type", "agent_requested"), ("description", DESCRIPTION_WITH_PATHS)),
+        "https://docs.augmentcode.com/setup-augment/guidelines",
+        by="description",
+        note="Augment has no path globs: an agent_requested rule is attached when its "
+        "description matches the task, so the description names the paths",
+    ),
+    "claude": Scope(
+        ".claude/rules/{name}.md",
+        (("paths", GLOBS_LIST),),
+        "https://code.claude.com/docs/en/memory",
+        note="`paths:` as a YAML list, the documented form; Claude documents no description key",
+    ),
+    "cline": Scope(
+        ".clinerules/{name}.md",
+        (("paths", GLOBS_LIST),),
+        "https://docs.cline.bot/features/cline-rules/conditional-rules",
+        note="`paths` is the one conditional Cline documents",
+    ),
+    "continue": Scope(
+        ".continue/rules/{name}.md",
+        (
+            ("name", NAME),
+            ("description", DESCRIPTION),
+            ("globs", GLOBS_LIST),
+            ("alwaysApply", "false"),
+        ),
+        "https://docs.continue.dev/customize/deep-dives/rules",
+        note="`name` is required; alwaysApply false: applied when the globs match",
+    ),
+    "copilot": Scope(
+        ".github/instructions/{name}.instructions.md",
+        (("description", DESCRIPTION), ("applyTo", GLOBS_TEXT)),
+        "https://docs.github.com/en/copilot/how-tos/configure-custom-instructions/add-repository-instructions",
+        note="`applyTo` takes one string of comma-separated globs",
+    ),
+    "cursor": Scope(
+        ".cursor/rules/{name}.mdc",
+        (("description", DESCRIPTION), ("globs", GLOBS_TEXT), ("alwaysApply", "false")),
+        "https://cursor.com/docs/context/rules",
+        note="`globs` as one comma-separated string, the form Cursor's own rule editor writes",
+    ),
+    "devin": Scope(
+        ".devin/rules/{name}.md",
+        _WINDSURF_GLOB,
+        "https://docs.devin.ai/desktop/cascade/memories",
+        note="`globs` as a YAML list: Devin Desktop also takes one string, the Devin CLI only "
+        "a list",
+    ),
+    "kiro": Scope(
+        ".kiro/steering/{name}.md",
+        (("inclusion", "fileMatch"), ("fileMatchPattern", GLOBS_LIST)),
+        "https://kiro.dev/docs/steering/",
+        note="`fileMatchPattern` as a list, the form for several globs",
+    ),
+    "qwen": Scope(
+        ".qwen/rules/{name}.md",
+        (("description", DESCRIPTION), ("paths", GLOBS_LIST)),
+        "https://qwenlm.github.io/qwen-code-docs/en/users/features/rules/",
+    ),
+    "windsurf": Scope(
+        ".windsurf/rules/{name}.md",
+        _WINDSURF_GLOB,
+        "https://docs.windsurf.com/windsurf/cascade/memories",
+        note="`trigger: glob`; `globs` as a YAML list, like Devin",
+    ),
+}
+_SCOPES["copilot-path"] = _SCOPES["copilot"]
+
 
 # Evidence. `conformance:<agent>@<version>` names a run of the agent's own CLI in
 # conformance/results.json (its agent key and pinned version); tests/test_planner.py holds every
@@ -201,6 +305,7 @@ EDITORS: dict[str, Editor] = {
                     "AGENTS.md", "https://developers.openai.com/codex/guides/agents-md", _CODEX_RUN
                 ),
             ),
+            no_scope="one file (AGENTS.md has no front matter)",
         ),
         Editor(
             id="aider",
@@ -218,6 +323,7 @@ EDITORS: dict[str, Editor] = {
                     _AIDER_RUN,
                 ),
             ),
+            no_scope="one file, read through `read:`",
         ),
         Editor(
             id="amazonq",
@@ -235,6 +341,7 @@ EDITORS: dict[str, Editor] = {
                     "https://docs.aws.amazon.com/amazonq/latest/qdeveloper-ug/context-project-rules.html",
                 ),
             ),
+            no_scope="every file in .amazonq/rules is always applied; no front matter",
         ),
         Editor(
             id="antigravity",
@@ -251,6 +358,8 @@ EDITORS: dict[str, Editor] = {
                 always("GEMINI.md", "https://antigravity.codes/blog/user-rules"),
                 always("AGENTS.md", "https://antigravity.codes/blog/user-rules"),
             ),
+            no_scope="one always-on rule file; a glob trigger for Antigravity is not documented "
+            "where airules could check it",
         ),
         Editor(
             id="augment",
@@ -265,6 +374,7 @@ EDITORS: dict[str, Editor] = {
                 always("AGENTS.md", _AUGGIE_RUN),
                 always("CLAUDE.md", _AUGGIE_RUN),
             ),
+            scope=_SCOPES["augment"],
         ),
         Editor(
             id="bob",
@@ -278,6 +388,7 @@ EDITORS: dict[str, Editor] = {
                     "https://bob.ibm.com/docs/shell/configuration/bobshell-custom-rules",
                 ),
             ),
+            no_scope="every rules file applies to every conversation; no path scoping documented",
         ),
         Editor(
             id="claude",
@@ -292,6 +403,7 @@ EDITORS: dict[str, Editor] = {
                 always(".claude/rules/", "https://code.claude.com/docs/en/memory"),
                 fallback("AGENTS.md", "CLAUDE.md", _CLAUDE_RUN),
             ),
+            scope=_SCOPES["claude"],
         ),
         Editor(
             id="cline",
@@ -306,6 +418,7 @@ EDITORS: dict[str, Editor] = {
                 ),
                 always("AGENTS.md", _CLINE_RUN),
             ),
+            scope=_SCOPES["cline"],
         ),
         Editor(
             id="codebuddy",
@@ -320,6 +433,7 @@ EDITORS: dict[str, Editor] = {
                     ".codebuddy/rules/", "https://cloud.tencent.com/document/product/1831/137011"
                 ),
             ),
+            no_scope="one file",
         ),
         Editor(
             id="continue",
@@ -342,6 +456,7 @@ EDITORS: dict[str, Editor] = {
                 always("AGENTS.md", _CONTINUE_RUN),
                 fallback("CLAUDE.md", "AGENTS.md", _CONTINUE_RUN),
             ),
+            scope=_SCOPES["continue"],
         ),
         Editor(
             id="copilot",
@@ -350,6 +465,7 @@ EDITORS: dict[str, Editor] = {
             shared=True,
             docs=_COPILOT_DOCS,
             reads=_COPILOT_READS,
+            scope=_SCOPES["copilot"],
         ),
         Editor(
             id="copilot-path",
@@ -359,6 +475,7 @@ EDITORS: dict[str, Editor] = {
             front_matter='applyTo: "**"\n',
             docs=_COPILOT_DOCS,
             reads=_COPILOT_READS,
+            scope=_SCOPES["copilot-path"],
         ),
         Editor(
             id="crush",
@@ -367,6 +484,7 @@ EDITORS: dict[str, Editor] = {
             shared=True,
             docs="https://github.com/charmbracelet/crush",
             reads=(always("CRUSH.md", "https://github.com/charmbracelet/crush"),),
+            no_scope="one file",
         ),
         Editor(
             id="cursor",
@@ -381,6 +499,7 @@ EDITORS: dict[str, Editor] = {
                 always(".cursor/rules/", "https://cursor.com/docs/context/rules"),
                 always("AGENTS.md", "https://cursor.com/docs/context/rules"),
             ),
+            scope=_SCOPES["cursor"],
         ),
         Editor(
             id="devin",
@@ -392,6 +511,7 @@ EDITORS: dict[str, Editor] = {
             nested=True,
             limit=_DEVIN_LIMIT,
             reads=(always(".devin/rules/", "https://docs.devin.ai/desktop/cascade/memories"),),
+            scope=_SCOPES["devin"],
         ),
         Editor(
             id="firebase",
@@ -400,6 +520,7 @@ EDITORS: dict[str, Editor] = {
             shared=False,
             docs="https://firebase.google.com/docs/studio",
             reads=(always(".idx/airules.md", "https://firebase.google.com/docs/studio"),),
+            no_scope="one file",
         ),
         Editor(
             id="gemini",
@@ -422,6 +543,7 @@ EDITORS: dict[str, Editor] = {
                     _GEMINI_RUN,
                 ),
             ),
+            no_scope="one file; no path scoping in GEMINI.md",
         ),
         Editor(
             id="goose",
@@ -432,6 +554,7 @@ EDITORS: dict[str, Editor] = {
             reads=(
                 always(".goosehints", "https://block.github.io/goose/docs/guides/using-goosehints"),
             ),
+            no_scope="one file",
         ),
         Editor(
             id="grok",
@@ -446,6 +569,7 @@ EDITORS: dict[str, Editor] = {
                 always(".claude/rules/", _GROK_DOCS),
                 always(".cursor/rules/", _GROK_DOCS),
             ),
+            no_scope="every .md in .grok/rules is loaded; no path scoping documented",
         ),
         Editor(
             id="hermes",
@@ -466,6 +590,7 @@ EDITORS: dict[str, Editor] = {
                     _HERMES_DOCS,
                 ),
             ),
+            no_scope="one file",
         ),
         Editor(
             id="jetbrains",
@@ -482,6 +607,7 @@ EDITORS: dict[str, Editor] = {
                     "https://www.jetbrains.com/help/ai-assistant/configure-project-rules.html",
                 ),
             ),
+            no_scope="the rule type (By file patterns) is an IDE setting, not in the file",
         ),
         Editor(
             id="junie",
@@ -495,6 +621,7 @@ EDITORS: dict[str, Editor] = {
                     "https://junie.jetbrains.com/docs/guidelines-and-memory.html",
                 ),
             ),
+            no_scope="one file",
         ),
         Editor(
             id="kilo",
@@ -513,6 +640,7 @@ EDITORS: dict[str, Editor] = {
                 always("AGENTS.md", "https://kilo.ai/docs/customize/agents-md", _KILO_RUN),
                 fallback("CLAUDE.md", "AGENTS.md", _KILO_RUN),
             ),
+            no_scope="rules are plain Markdown, applied always (only per mode, not per path)",
         ),
         Editor(
             id="kimi",
@@ -528,6 +656,7 @@ EDITORS: dict[str, Editor] = {
                 # Both, one after the other, in every folder from the git root down.
                 always("AGENTS.md", "https://www.ultracite.ai/agents/kimi-code"),
             ),
+            no_scope="one file",
         ),
         Editor(
             id="kiro",
@@ -540,6 +669,7 @@ EDITORS: dict[str, Editor] = {
                 always(".kiro/steering/", "https://kiro.dev/docs/steering/"),
                 always("AGENTS.md", "https://kiro.dev/docs/steering/"),
             ),
+            scope=_SCOPES["kiro"],
         ),
         Editor(
             id="openhands",
@@ -557,6 +687,7 @@ EDITORS: dict[str, Editor] = {
                 always("CLAUDE.md", "https://docs.openhands.dev/overview/skills", _OPENHANDS_RUN),
                 always("GEMINI.md", "https://docs.openhands.dev/overview/skills", _OPENHANDS_RUN),
             ),
+            no_scope="microagents trigger on keywords, not paths",
         ),
         Editor(
             id="qwen",
@@ -569,6 +700,7 @@ EDITORS: dict[str, Editor] = {
                 always("QWEN.md", "https://qwenlm.github.io/qwen-code-docs/", _QWEN_RUN),
                 always("AGENTS.md", _QWEN_RUN),
             ),
+            scope=_SCOPES["qwen"],
         ),
         Editor(
             id="replit",
@@ -579,6 +711,7 @@ EDITORS: dict[str, Editor] = {
             reads=(
                 always("replit.md", "https://docs.replit.com/features/project-setup/replit-dot-md"),
             ),
+            no_scope="one file",
         ),
         Editor(
             id="roo",
@@ -591,6 +724,7 @@ EDITORS: dict[str, Editor] = {
             successor="Zoo Code",
             note="Roo Code reached end of life; Zoo Code reads the same .roo/rules/ folder",
             reads=(always(".roo/rules/", "https://docs.roocode.com/features/custom-instructions"),),
+            no_scope="rules are plain Markdown, applied always (only per mode, not per path)",
         ),
         Editor(
             id="tabnine",
@@ -604,6 +738,7 @@ EDITORS: dict[str, Editor] = {
                     "https://docs.tabnine.com/main/getting-started/tabnine-agent/guidelines",
                 ),
             ),
+            no_scope="guidelines apply always; no path scoping documented",
         ),
         Editor(
             id="trae",
@@ -614,6 +749,7 @@ EDITORS: dict[str, Editor] = {
             reads=(
                 always(".trae/rules/project_rules.md", "https://docs.trae.ai/ide/rules-for-ai"),
             ),
+            no_scope="no path scoping documented for project_rules.md",
         ),
         Editor(
             id="warp",
@@ -630,6 +766,7 @@ EDITORS: dict[str, Editor] = {
                     "https://docs.warp.dev/knowledge-and-collaboration/rules",
                 ),
             ),
+            no_scope="one file",
         ),
         Editor(
             id="windsurf",
@@ -647,6 +784,7 @@ EDITORS: dict[str, Editor] = {
             reads=(
                 always(".windsurf/rules/", "https://docs.windsurf.com/windsurf/cascade/memories"),
             ),
+            scope=_SCOPES["windsurf"],
         ),
         Editor(
             id="zed",
@@ -655,6 +793,7 @@ EDITORS: dict[str, Editor] = {
             shared=True,
             docs="https://zed.dev/docs/ai/rules",
             reads=(first(ZED_FIRST_MATCH, "https://zed.dev/docs/ai/rules"),),
+            no_scope="one file",
         ),
     )
 }
