@@ -374,3 +374,19 @@ def test_the_planner_predicts_each_agent_under_dedupe_and_aider_alone(row):
     files = {s.points_to or s.path for s in item.seen if s.copies}
     assert (files, item.copies) == (set(row["files_read"]), row["copies"])
     assert row["loaded"] == (item.copies > 0)
+
+
+def test_scoped_rules_reach_served_and_pointing_editors_once_through_agents_md(repo, capsys):
+    write(repo, "ai-rules/py.md", '---\npaths: ["src/**"]\n---\n- Python: type hints.\n')
+    write(repo, ".airules.yml", "dedupe: true\ntargets: [claude, agents, cline, cursor]\n")
+    assert main(["--fix"]) == 1
+    assert main(["--strict"]) == 0
+    files = sorted(
+        p.relative_to(repo).as_posix()
+        for p in repo.rglob("*")
+        if p.is_file() and ".git" not in p.parts
+    )
+    # No .claude/rules/, .clinerules/ or .cursor/rules/ copy of the scoped rule: AGENTS.md has it.
+    assert files == [".airules.yml", "AGENTS.md", "CLAUDE.md", "ai-rules.md", "ai-rules/py.md"]
+    assert "## For files matching `src/**`" in (repo / "AGENTS.md").read_text()
+    assert "type hints" not in (repo / "CLAUDE.md").read_text()
