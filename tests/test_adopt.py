@@ -111,7 +111,7 @@ def test_adopt_a_repository_with_rules_everywhere(repo, capsys):
     # Claude's own text stays in CLAUDE.md, outside the block.
     assert "@docs/architecture.md" not in rules and "Claude should ask" not in rules
     claude = (repo / "CLAUDE.md").read_text()
-    head, _ = claude.split("<!-- airules:begin", 1)
+    head, block = claude.split("<!-- airules:begin", 1)
     assert "@docs/architecture.md\n@~/.claude/my-preferences.md" in head
     assert "## Working with Claude\n\nClaude should ask" in head
     assert "This file provides guidance to Claude Code" in head
@@ -120,7 +120,11 @@ def test_adopt_a_repository_with_rules_everywhere(repo, capsys):
     assert not (repo / ".cursorrules").exists()
     assert not (repo / ".cursor/rules/testing.mdc").exists()
     assert (repo / ".cursor/rules/api.mdc").read_text() == MDC["api.mdc"]
-    assert "Never commit secrets." in (repo / ".cursor/rules/ai-rules.mdc").read_text()
+    # A new config dedupes: Cursor reads AGENTS.md, and CLAUDE.md's block imports it.
+    assert "dedupe: true" in config
+    assert "Never commit secrets." in (repo / "AGENTS.md").read_text()
+    assert not (repo / ".cursor/rules/ai-rules.mdc").exists()
+    assert block.startswith(" source=ai-rules.md") and "\n@AGENTS.md\n" in block
     # Nothing lost: every line of every file is in ai-rules.md or still in its file.
     adopted = lines_of(repo / "ai-rules.md")
     for path, data in before.items():

@@ -20,7 +20,7 @@ import posixpath
 import re
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -562,7 +562,7 @@ def run(
     *, start: Path, config_path: str | None, editors: Sequence[str], yes: bool, color: bool
 ) -> int:
     from airules.cli import _config_relpath, _select
-    from airules.config import CONFIG_NAMES, from_editor_ids
+    from airules.config import CONFIG_NAMES, parse_config
     from airules.engine import load_config
     from airules.setup import config_text, confirm, prompt_blocker
     from airules.tree import LocalTree, find_root
@@ -581,7 +581,8 @@ def run(
                 "set up with `airules-check --init`"
             )
         text = config_text(ids)
-        config = replace(from_editor_ids(ids), path=rel_config or CONFIG_NAMES[0])
+        # Planned from the config it writes, with whatever defaults setup gives a new one.
+        config = parse_config(text, rel_config or CONFIG_NAMES[0])
     else:
         config = _select(config, editors)
     proposal = propose(tree, config, text)

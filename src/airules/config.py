@@ -22,7 +22,16 @@ DEFAULT_SOURCE = "ai-rules.md"
 # A config is a few lines; anything this large is a mistake (or an attack on the parser).
 MAX_CONFIG_BYTES = 256 * 1024
 
-TOP_KEYS = ("source", "nested", "targets", "include", "rules_dir", "rules_in_folders", "warnings")
+TOP_KEYS = (
+    "source",
+    "nested",
+    "targets",
+    "include",
+    "rules_dir",
+    "rules_in_folders",
+    "dedupe",
+    "warnings",
+)
 # The optional folder of scoped and extra rules (`ai-rules/NAME.md`), next to the source.
 DEFAULT_RULES_DIR = "ai-rules"
 TARGET_KEYS = ("id", "path", "mode", "shared", "front_matter")
@@ -45,6 +54,11 @@ class TargetConfig:
     # The rules file this target is made from, when it is not the config's `source`
     # (a nested ai-rules.md).
     source: str | None = None
+    # Set by the planner under `dedupe: true`: an import-mode target imports this file (the
+    # AGENTS.md beside it) instead of the source, and a target served through another file its
+    # editor already reads is not written (`served_by` names that file).
+    pointer: str | None = None
+    served_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +75,8 @@ class Config:
     # A scoped rule for plain folders (`packages/api/**`) goes into that folder's own file for
     # one-file editors that read nested files (AGENTS.md, GEMINI.md), not the root one.
     rules_in_folders: bool = False
+    # Let the planner arrange the targets so each editor gets the rules once (airules.planner).
+    dedupe: bool = False
     # Warning kinds (advice.WARNING_KINDS) the config turned off with `warnings: {kind: false}`.
     warnings_off: tuple[str, ...] = ()
 
@@ -71,7 +87,9 @@ def config_to_data(config: Config) -> tuple[object, ...]:
 
 
 def config_from_data(data: tuple[object, ...]) -> Config:
-    source, targets, path, nested, includes, rules_dir, rules_in_folders, warnings_off = data
+    source, targets, path, nested, includes, rules_dir, rules_in_folders, dedupe, warnings_off = (
+        data
+    )
     if includes:
         from airules.includes import Include
 
@@ -84,6 +102,7 @@ def config_from_data(data: tuple[object, ...]) -> Config:
         includes,  # type: ignore[arg-type]
         rules_dir,  # type: ignore[arg-type]
         rules_in_folders,  # type: ignore[arg-type]
+        dedupe,  # type: ignore[arg-type]
         tuple(warnings_off),  # type: ignore[arg-type]
     )
 
@@ -271,6 +290,7 @@ class _Reader:
         if "source" in top:
             source = self.path(top["source"][1], "source")
         nested = self.boolean(top["nested"][1], "`nested`") if "nested" in top else False
+        dedupe = self.boolean(top["dedupe"][1], "`dedupe`") if "dedupe" in top else False
         rules_dir = DEFAULT_RULES_DIR
         if "rules_dir" in top:
             rules_dir = self.path(top["rules_dir"][1], "rules_dir")
@@ -314,6 +334,7 @@ class _Reader:
             includes=includes,
             rules_dir=rules_dir,
             rules_in_folders=in_folders,
+            dedupe=dedupe,
             warnings_off=off,
         )
 

@@ -91,6 +91,13 @@ def _top_properties() -> dict[str, Schema]:
             "description": "Also serve every ai-rules.md below the root, with copies of the "
             "directory-level targets beside each.",
         },
+        "dedupe": {
+            "type": "boolean",
+            "default": False,
+            "description": "Serve each editor the rules once: skip a file its editor already "
+            "reads elsewhere, and point files of editors that follow @imports at AGENTS.md "
+            "(`airules-check --explain` shows the plan).",
+        },
         "targets": {
             "type": "array",
             "minItems": 1,
