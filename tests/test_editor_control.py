@@ -90,3 +90,17 @@ def test_unknown_names_get_a_suggestion(text, message):
         parse_config(text, ".airules.yml")
     assert message in str(excinfo.value)
     assert "did you mean" in str(excinfo.value)
+
+
+def test_warnings_turns_off_the_planners_duplicate_rules_kind(repo, capsys):
+    # Copilot reads .github/copilot-instructions.md and, through its CLI, AGENTS.md too.
+    (repo / ".airules.yml").write_text("targets: [agents, copilot]\n")
+    assert main(["--fix"]) == 1
+    capsys.readouterr()
+    assert main(["--format", "json"]) == 0
+    assert '"kind": "duplicate-rules"' in capsys.readouterr().out
+    (repo / ".airules.yml").write_text(
+        "targets: [agents, copilot]\nwarnings:\n  duplicate-rules: false\n"
+    )
+    assert main(["--format", "json"]) == 0
+    assert "duplicate-rules" not in capsys.readouterr().out
