@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 # Defined in the cache module, which the hot path imports without this one.
 from airules.cache import CONFIG_NAMES as CONFIG_NAMES
 from airules.errors import FatalError
-from airules.targets import EDITORS
+from airules.targets import APPLY_KEYS, EDITORS, Editor
 
 if TYPE_CHECKING:
     import yaml
@@ -22,7 +22,16 @@ DEFAULT_SOURCE = "ai-rules.md"
 # A config is a few lines; anything this large is a mistake (or an attack on the parser).
 MAX_CONFIG_BYTES = 256 * 1024
 
-TOP_KEYS = ("source", "nested", "targets", "include", "rules_dir", "rules_in_folders")
+TOP_KEYS = (
+    "source",
+    "nested",
+    "targets",
+    "include",
+    "rules_dir",
+    "rules_in_folders",
+    "dedupe",
+    "warnings",
+)
 # The optional folder of scoped and extra rules (`ai-rules/NAME.md`), next to the source.
 DEFAULT_RULES_DIR = "ai-rules"
 # The tags of plain YAML values (what front matter is), which render the same bytes every run.
@@ -50,6 +59,11 @@ class TargetConfig:
     # The rules file this target is made from, when it is not the config's `source`
     # (a nested ai-rules.md).
     source: str | None = None
+    # Set by the planner under `dedupe: true`: an import-mode target imports this file (the
+    # AGENTS.md beside it) instead of the source, and a target served through another file its
+    # editor already reads is not written (`served_by` names that file).
+    pointer: str | None = None
+    served_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +80,10 @@ class Config:
     # A scoped rule for plain folders (`packages/api/**`) goes into that folder's own file for
     # one-file editors that read nested files (AGENTS.md, GEMINI.md), not the root one.
     rules_in_folders: bool = False
+    # Let the planner arrange the targets so each editor gets the rules once (airules.planner).
+    dedupe: bool = False
+    # Warning kinds (advice.WARNING_KINDS) the config turned off with `warnings: {kind: false}`.
+    warnings_off: tuple[str, ...] = ()
 
 
 def config_to_data(config: Config) -> tuple[object, ...]:
@@ -74,7 +92,9 @@ def config_to_data(config: Config) -> tuple[object, ...]:
 
 
 def config_from_data(data: tuple[object, ...]) -> Config:
-    source, targets, path, nested, includes, rules_dir, rules_in_folders = data
+    source, targets, path, nested, includes, rules_dir, rules_in_folders, dedupe, warnings_off = (
+        data
+    )
     if includes:
         from airules.includes import Include
 
@@ -87,7 +107,17 @@ def config_from_data(data: tuple[object, ...]) -> Config:
         includes,  # type: ignore[arg-type]
         rules_dir,  # type: ignore[arg-type]
         rules_in_folders,  # type: ignore[arg-type]
+        dedupe,  # type: ignore[arg-type]
+        tuple(warnings_off),  # type: ignore[arg-type]
     )
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """ " (did you mean 'x'?)" for the closest of `choices`, or "" when none is close."""
+    import difflib
+
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def check_relpath(value: str) -> str:
@@ -173,7 +203,9 @@ class _Reader:
             if not isinstance(key, yaml.ScalarNode) or key.value not in allowed:
                 name = key.value if isinstance(key, yaml.ScalarNode) else "?"
                 raise self.fail(
-                    key, f"unknown key {name!r} in {what}; valid keys: {', '.join(allowed)}"
+                    key,
+                    f"unknown key {name!r} in {what}; valid keys: {', '.join(allowed)}"
+                    f"{did_you_mean(str(name), allowed)}",
                 )
             if key.value in out:
                 raise self.fail(key, f"key {key.value!r} appears twice in {what}")
@@ -236,6 +268,30 @@ class _Reader:
             return ""
         return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000)
 
+    def editor_front_matter(self, editor: Editor, key: yaml.Node, node: yaml.Node) -> str:
+        """The registry's front matter with the config's keys over it; the keys that make the
+        editor apply the file keep their value."""
+        import yaml
+
+        if editor.shared:
+            raise self.fail(
+                key,
+                f"`front_matter`: {editor.id}'s file is shared (people write in it too), so "
+                "airules adds a block at its end and never a beginning; remove `front_matter`",
+            )
+        extra = self.front_matter(node)
+        base = yaml.safe_load(editor.front_matter) or {}
+        merged = dict(base)
+        for name, value in (yaml.safe_load(extra) or {}).items():
+            if name in APPLY_KEYS and name in base and value != base[name]:
+                raise self.fail(
+                    node,
+                    f"`front_matter: {name}` must stay {base[name]!r} for {editor.id}: it is what "
+                    f"makes {editor.name} apply the file ({editor.docs}); remove that key",
+                )
+            merged[name] = value
+        return yaml.safe_dump(merged, sort_keys=False, allow_unicode=True, width=1000)
+
     def config(self, root: yaml.Node | None) -> Config:
         import yaml
 
@@ -248,6 +304,7 @@ class _Reader:
         if "source" in top:
             source = self.path(top["source"][1], "source")
         nested = self.boolean(top["nested"][1], "`nested`") if "nested" in top else False
+        dedupe = self.boolean(top["dedupe"][1], "`dedupe`") if "dedupe" in top else False
         rules_dir = DEFAULT_RULES_DIR
         if "rules_dir" in top:
             rules_dir = self.path(top["rules_dir"][1], "rules_dir")
@@ -282,6 +339,7 @@ class _Reader:
             by_path[target.path] = target
             targets.append(target)
         includes = self.includes(top["include"][1], source, by_path) if "include" in top else ()
+        off = self.warnings(top["warnings"][1]) if "warnings" in top else ()
         return Config(
             source=source,
             targets=tuple(targets),
@@ -290,6 +348,19 @@ class _Reader:
             includes=includes,
             rules_dir=rules_dir,
             rules_in_folders=in_folders,
+            dedupe=dedupe,
+            warnings_off=off,
+        )
+
+    def warnings(self, node: yaml.Node) -> tuple[str, ...]:
+        # advice.py imports this module; the names are only needed here, at parse time.
+        from airules.advice import WARNING_KINDS
+
+        fields = self.mapping(node, "`warnings`", WARNING_KINDS)
+        return tuple(
+            kind
+            for kind, (_, value) in fields.items()
+            if not self.boolean(value, f"`warnings: {kind}`")
         )
 
     def includes(
@@ -353,14 +424,19 @@ class _Reader:
             )
             raise self.fail(
                 node,
-                f"unknown editor {editor_id!r}; valid editors: {', '.join(sorted(EDITORS))}{hint}",
+                f"unknown editor {editor_id!r}; valid editors: {', '.join(sorted(EDITORS))}"
+                f"{did_you_mean(editor_id, EDITORS)}{hint}",
             )
         return editor_id
 
     def mode(self, node: yaml.Node, name: str, imports: bool, front_matter: str) -> str:
         mode = self.string(node, "`mode`")
         if mode not in MODES:
-            raise self.fail(node, f"unknown mode {mode!r}; valid modes: {', '.join(MODES)}")
+            raise self.fail(
+                node,
+                f"unknown mode {mode!r}; valid modes: {', '.join(MODES)}"
+                f"{did_you_mean(mode, MODES)}",
+            )
         if mode == "import" and not imports:
             readers = ", ".join(e.id for e in EDITORS.values() if e.imports)
             raise self.fail(
@@ -401,20 +477,20 @@ class _Reader:
                 editor_id = self.string(id_node, "`id`")
         if editor_id is not None and editor_id in EDITORS:
             editor = EDITORS[editor_id]
-            for key in ("shared", "front_matter"):
-                if key in fields:
-                    raise self.fail(
-                        fields[key][0],
-                        f"`{key}` is fixed by the editor for `{editor.id}`; only a custom target "
-                        "(a `path:` with an id airules does not know, or none) takes it",
-                    )
+            if "shared" in fields:
+                raise self.fail(
+                    fields["shared"][0],
+                    f"`shared` is fixed by the editor for `{editor.id}`; only a custom target "
+                    "(a `path:` with an id airules does not know, or none) takes it",
+                )
+            front_matter = editor.front_matter
+            if "front_matter" in fields:
+                front_matter = self.editor_front_matter(editor, *fields["front_matter"])
             mode = "copy"
             if "mode" in fields:
-                mode = self.mode(
-                    fields["mode"][1], editor.name, editor.imports, editor.front_matter
-                )
+                mode = self.mode(fields["mode"][1], editor.name, editor.imports, front_matter)
             return TargetConfig(
-                editor.id, path or editor.path, editor.shared, editor.front_matter, line, mode
+                editor.id, path or editor.path, editor.shared, front_matter, line, mode
             )
         assert path is not None
         shared = self.boolean(fields["shared"][1], "`shared`") if "shared" in fields else False

@@ -9,9 +9,11 @@ from dataclasses import replace
 
 from airules import safetext
 from airules.advice import Advice
+from airules.config import Config, TargetConfig
 from airules.engine import State, TargetStatus
-from airules.render import FIX_COMMAND
-from airules.targets import EDITORS, Editor
+from airules.howto import LOCAL, HowTo
+from airules.planner import explain_line, reach
+from airules.targets import EDITORS, READERS, Editor, Read
 
 DIFF_LINES = 40
 
@@ -102,6 +104,9 @@ def _diff(status: TargetStatus, full: bool, color: bool) -> str:
 
 
 def _describe(status: TargetStatus) -> str:
+    if status.state is State.EDITED and status.old is not None and status.new == status.old:
+        # Not edited by hand: a settings file airules cannot edit safely (see settings.py).
+        return f"needs a hand edit: {status.message}"
     text: str = status.state.value
     if status.message and status.state is not State.DRIFTED:
         text += f": {status.message}"
@@ -110,16 +115,16 @@ def _describe(status: TargetStatus) -> str:
 
 def warning_lines(warnings: Sequence[Advice], color: bool) -> list[str]:
     return [
-        f"{safetext.line(w.location)}: {_paint('warning', _YELLOW, color)}: "
+        f"{safetext.line(w.location)}: {_paint('note' if w.note else 'warning', _YELLOW, color)}: "
         f"{safetext.line(w.message)}\n"
         for w in warnings
     ]
 
 
 def _strict_line(warnings: Sequence[Advice], strict: bool) -> list[str]:
-    if not (warnings and strict):
+    n = sum(not w.note for w in warnings)
+    if not (n and strict):
         return []
-    n = len(warnings)
     return [f"airules: {n} warning{'s' if n != 1 else ''}, and --strict fails on warnings\n"]
 
 
@@ -132,6 +137,7 @@ def check_text(
     color: bool,
     warnings: Sequence[Advice] = (),
     strict: bool = False,
+    how: HowTo = LOCAL,
 ) -> str:
     # Targets in error never come here: the caller reports them on stderr, one line each.
     statuses = _safe(statuses)
@@ -147,8 +153,8 @@ def check_text(
             label = _paint(
                 f"out of date with {status.source or source}", _STATE_COLOR[status.state], color
             )
-            if status.link is not None and "out of date" not in status.message:
-                # Say why a link needs fixing: it points elsewhere, or git flattened it.
+            if status.message and "out of date" not in status.message:
+                # Say why: a link points elsewhere or git flattened it; a merge conflict.
                 label += f" ({status.message})"
         out.append(f"{status.path}: {label}\n")
         if status.state in (State.DRIFTED, State.EDITED) or (
@@ -164,13 +170,10 @@ def check_text(
         n = len(problems)
         line = (
             f"airules: {n} file{'s' if n != 1 else ''} out of sync with {source}; "
-            f"run `{FIX_COMMAND}` to update {'them' if n != 1 else 'it'}"
+            f"{how.fix} to update {'them' if n != 1 else 'it'}"
         )
         if edited:
-            line += (
-                f" (edited by hand: move the edit into {source} first, "
-                f"or add --force to overwrite it)"
-            )
+            line += f" (edited by hand: move the edit into {source} first, {how.force})"
         out.append(line + "\n")
     return "".join(out)
 
@@ -184,6 +187,7 @@ def fix_text(
     color: bool,
     warnings: Sequence[Advice] = (),
     strict: bool = False,
+    how: HowTo = LOCAL,
 ) -> str:
     statuses, written, source = _safe(statuses), _safe(written), safetext.line(source)
     wrote = {s.path: s for s in written}
@@ -203,14 +207,19 @@ def fix_text(
             elif status.link is not None:
                 verb += f" as a copy: {done.message}"
             out.append(f"{status.path}: {_paint(verb, _GREEN, color)}\n")
+        elif status.state is State.EDITED and status.new == status.old:
+            out.append(f"{status.path}: {_paint(_describe(status), _YELLOW, color)}\n")
         elif status.state is State.EDITED:
             label = _paint(f"edited by hand, left unchanged: {status.message}", _YELLOW, color)
             out.append(
                 f"{status.path}: {label}; move the edit into {source} and rerun, "
-                "or rerun with --force to overwrite it\n"
+                f"{how.force.replace('add --force', 'rerun with --force')}\n"
             )
         elif not quiet:
-            out.append(f"{status.path}: {_paint('ok', _GREEN, color)}\n")
+            # A target dedupe serves through another file says which.
+            served = status.old is None and not status.data and status.message
+            label = f"ok: {status.message}" if served else "ok"
+            out.append(f"{status.path}: {_paint(label, _GREEN, color)}\n")
     out.extend(warning_lines(warnings, color))
     if written:
         n = len(written)
@@ -229,6 +238,7 @@ def json_report(
     config: str | None,
     exit_code: int,
     warnings: Sequence[Advice] = (),
+    orphans: Sequence[tuple[str, str, bool]] = (),
 ) -> str:
     wrote = {s.path for s in written}
     doc = {
@@ -251,7 +261,19 @@ def json_report(
             for s in statuses
         ],
         "warnings": [
-            {"kind": w.kind, "path": w.path, "line": w.line, "message": w.message} for w in warnings
+            {
+                "kind": w.kind,
+                "path": w.path,
+                "line": w.line,
+                "message": w.message,
+                "severity": "note" if w.note else "warning",
+            }
+            for w in warnings
+        ],
+        # Generated files and blocks that no target produces any more.
+        "orphans": [
+            {"path": path, "message": message, "pruned": pruned}
+            for path, message, pruned in orphans
         ],
     }
     return json.dumps(doc, indent=2) + "\n"
@@ -315,20 +337,108 @@ def editors_table(editors: Sequence[Editor] = tuple(EDITORS.values())) -> str:
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
+def verified_with(editor: Editor) -> str:
+    """The agent CLI runs (conformance/results.json) that showed what `editor` reads."""
+    runs = dict.fromkeys(
+        e.removeprefix("conformance:").replace("@", " ")
+        for read in editor.reads
+        for e in read.evidence
+        if e.startswith("conformance:")
+    )
+    return ", ".join(runs)
+
+
 def editors_markdown(editors: Sequence[Editor] = tuple(EDITORS.values())) -> str:
     """The registry as the README's Markdown table."""
     lines = [
-        "| id | editor | file | kind | front matter | features | status |",
-        "|---|---|---|---|---|---|---|",
+        "| id | editor | file | kind | front matter | features | status | verified with |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for e in editors:
         front = f"`{_front_matter_summary(e)}`" if e.front_matter else ""
         lines.append(
             f"| `{e.id}` | [{e.name}]({e.docs}) | `{e.path}` | "
             f"{'shared' if e.shared else 'owned'} | {front} | {', '.join(_features(e))} | "
-            f"{_status(e, long=True)} |"
+            f"{_status(e, long=True)} | {verified_with(e)} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def _read_data(read: Read) -> dict[str, object]:
+    out: dict[str, object] = {"paths": list(read.paths), "when": read.when}
+    if read.unless:
+        out["unless"] = read.unless
+    if read.setting is not None:
+        out["setting"] = {"file": read.setting.file, "key": read.setting.key}
+    if read.surface:
+        out["surface"] = read.surface
+    out["evidence"] = list(read.evidence)
+    return out
+
+
+def editors_json() -> str:
+    """The registry as data, for `airules-check --list --format json`."""
+    doc = {
+        "version": 1,
+        "editors": [
+            {
+                "id": e.id,
+                "name": e.name,
+                "path": e.path,
+                "kind": "shared" if e.shared else "owned",
+                "front_matter": e.front_matter,
+                "docs": e.docs,
+                "status": e.status,
+                "since": e.since,
+                "successor": e.successor,
+                "note": e.note,
+                "imports": e.imports,
+                "nested": e.nested,
+                "limit": None
+                if e.limit is None
+                else {"size": e.limit.size, "unit": e.limit.unit, "cumulative": e.limit.cumulative},
+                "reads": [_read_data(r) for r in e.reads],
+            }
+            for e in EDITORS.values()
+        ],
+        "readers": [
+            {"id": r.id, "name": r.name, "docs": r.docs, "reads": [_read_data(x) for x in r.reads]}
+            for r in READERS.values()
+        ],
+    }
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def explain_text(targets: Sequence[TargetConfig], config: Config) -> str:
+    """`--explain`: one line per editor with the files it reads and how often the rules reach
+    it, then the agents without a file of their own that read these files."""
+    items = reach(targets)
+    mode = "on" if config.dedupe else "off (add `dedupe: true` to serve each editor once)"
+    lines = [f"airules: dedupe is {mode}"]
+    lines += [explain_line(item) for item in items if item.path]
+    others = [item for item in items if not item.path]
+    if others:
+        lines.append("Agents without a file of their own:")
+        lines += [f"  {explain_line(item)}" for item in others]
+    return "\n".join(lines) + "\n"
+
+
+def explain_json(targets: Sequence[TargetConfig], config: Config) -> str:
+    doc = {
+        "version": 1,
+        "dedupe": config.dedupe,
+        "editors": [
+            {
+                "id": item.id,
+                "path": item.path or None,
+                "files": [s.path for s in item.seen],
+                "copies": item.copies,
+                "served_by": item.served_by,
+            }
+            for item in reach(targets)
+        ],
+    }
+    return json.dumps(doc, indent=2) + "\n"
 
 
 def scopes_markdown(editors: Sequence[Editor] = tuple(EDITORS.values())) -> str:

@@ -15,7 +15,17 @@ from typing import Protocol
 from airules import atomic, confined, safetext
 from airules.confined import MAX_FILE_BYTES, TMP_SUFFIX, Id
 from airules.errors import FatalError
-from airules.listing import BadListing, Sparse, git_files_named, not_checked_out, sparse_state
+from airules.listing import (
+    BadListing,
+    Sparse,
+    git_attr_eol,
+    git_committed,
+    git_files_named,
+    git_grep_files,
+    git_majority_eol,
+    not_checked_out,
+    sparse_state,
+)
 
 __all__ = ["MAX_FILE_BYTES", "TMP_SUFFIX", "LocalTree", "NoSymlinks", "Tree", "find_root"]
 
@@ -94,6 +104,7 @@ class LocalTree:
         # What each look saw on its way (link texts, folder identities), by (kind, path): the
         # replay cache compares them, so a folder swapped for a link means a full run.
         self.trails: dict[tuple[str, str], tuple[object, ...] | None] = {}
+        self._majority_eol: str | None = None
 
     def read(self, path: str) -> bytes | None:
         data, where = self._fs.read(path)
@@ -236,6 +247,42 @@ class LocalTree:
         found, trail = self._fs.list_dir(folder)
         self.trails["d", folder] = tuple(trail)
         return found
+
+    # Beyond the Tree protocol: what finding and pruning orphaned files needs (orphans.py).
+
+    def grep_generated(self, patterns: tuple[str, ...], pathspecs: tuple[str, ...]) -> list[str]:
+        """Files git lists (among `pathspecs`) with a line matching one of `patterns`;
+        FatalError without git."""
+        try:
+            code, found, problem = git_grep_files(str(self.root), patterns, pathspecs)
+        except OSError as e:
+            raise FatalError(f"{self.root}: git could not run ({e.strerror})") from None
+        if code not in (0, 1):
+            raise FatalError(f"{self.root}: git grep failed ({problem or 'no message'})")
+        return found
+
+    def committed(self, path: str) -> bytes | None:
+        """`path` as the last commit has it (None without one): what airules last generated
+        from, when a formatter has rewritten a file since."""
+        try:
+            data = git_committed(str(self.root), path)
+        except OSError:
+            return None
+        return data if data is not None and len(data) <= MAX_FILE_BYTES else None
+
+    def new_file_eol(self, path: str) -> str:
+        """The line ending for a file airules creates at `path`: `.gitattributes`' `eol`, else
+        the majority of tracked text files; a CRLF repository gets CRLF files, so git has
+        nothing to warn about."""
+        try:
+            found = git_attr_eol(str(self.root), path)
+            if found is None:
+                if self._majority_eol is None:
+                    self._majority_eol = git_majority_eol(str(self.root)) or "\n"
+                found = self._majority_eol
+        except OSError:
+            found = None
+        return found or "\n"
 
 
 def write_atomic(real: Path, data: bytes, mode: int | None = None) -> None:
