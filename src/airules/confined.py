@@ -147,6 +147,10 @@ class Missing(Exception):
         self.linked = linked
 
 
+class NotAFolder(FatalError):
+    """A file stands where a folder on the path should be."""
+
+
 class Where:
     """A resolved path: its real parent folder (an open descriptor) and its final name."""
 
@@ -345,7 +349,7 @@ class Root:
                         except OSError:
                             st = None
                         if st is not None and not S_ISDIR(st.st_mode) and not S_ISLNK(st.st_mode):
-                            raise FatalError(
+                            raise NotAFolder(
                                 f"{path}: a folder on its path is a file; move that file or "
                                 "choose another path"
                             ) from None
@@ -450,10 +454,11 @@ class Root:
             where.close()
 
     def readlink(self, path: str) -> tuple[str | None, list[object]]:
-        """The link text when `path` itself is a symlink, else None; and its folder's trail."""
+        """The link text when `path` itself is a symlink, else None; and its folder's trail.
+        Nothing is a link below a file (a `.clinerules` file where `.clinerules/` will go)."""
         try:
             where = self.walk(path, follow=False)
-        except Missing:
+        except (Missing, NotAFolder):
             return None, []
         try:
             if where.name is None:
