@@ -92,6 +92,10 @@ class FakeGitHub:
         self.graphql_remaining = 5000
         self.rest_remaining = 5000
         self.query_nodes: list[int] = []
+        # Every blob whose bytes were served, through GraphQL or REST.
+        self.blobs_read: list[str] = []
+        # Report this for every blob's size in tree listings, as a lying server would.
+        self.claimed_size: int | None = None
         # GitHub gives a blob's `text` only up to a size; past it `isTruncated` is true.
         self.text_limit = 512 * 1024
         # Added to every answer, as a network would.
@@ -631,7 +635,7 @@ class Api:
         kind = "commit" if mode == "160000" else "blob"
         doc = {"path": path, "mode": mode, "type": kind, "sha": sha}
         if kind == "blob":
-            doc["size"] = len(self.repo.objects[sha][1])
+            doc["size"] = self.fake.claimed_size or len(self.repo.objects[sha][1])
             doc["url"] = f"{self.api}/git/blobs/{sha}"
         return doc
 
@@ -790,6 +794,7 @@ class Api:
         kind, content = self.repo.objects.get(sha, ("", b""))
         if kind != "blob":
             raise HttpError(404, "Not Found")
+        self.fake.blobs_read.append(sha)
         return 200, {
             "sha": sha,
             "size": len(content),

@@ -312,6 +312,7 @@ class Nodes:
     def entry(self, name: str, path: str, mode: str, sha: str) -> dict[str, Any]:
         kind = {"40000": "tree", "160000": "commit"}.get(mode, "blob")
         size = len(self.repo.objects[sha][1]) if kind == "blob" else 0
+        size = self.fake.claimed_size or size
         return {
             "name": name,
             "path": path,
@@ -338,8 +339,12 @@ class Nodes:
             "byteSize": len(data),
             "isBinary": binary,
             "isTruncated": truncated,
-            "text": text,
+            "text": lambda info: self.served(sha, text),
         }
+
+    def served(self, sha: str, text: str | None) -> str | None:
+        self.fake.blobs_read.append(sha)
+        return text
 
     def pull_requests(
         self,

@@ -264,6 +264,8 @@ class Syncer:
         if s.dry_run:
             operation = "created" if open_pull is None else "updated" if needs_commit else "none"
             return replace(result, operation=operation, pull=open_pull)
+        labels = [label for label in s.labels if open_pull is None or label not in open_pull.labels]
+        self.api.budget.ensure(3 * needs_commit + 1 + bool(labels))
         if needs_commit:
             if snap.sync_tip is None or contained:
                 parents = [snap.head]
