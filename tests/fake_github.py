@@ -19,8 +19,8 @@ import re
 import threading
 import time
 from collections import Counter
-from fnmatch import fnmatch
 from dataclasses import dataclass, field
+from fnmatch import fnmatch
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -425,7 +425,11 @@ class _Handler(BaseHTTPRequestHandler):
             if method == "POST" and path == graphql_path:
                 fake.kinds["graphql"] += 1
                 failure = next(
-                    (f for f in fake.failures if f.times and f.method == "POST" and f.path.search("/graphql")),
+                    (
+                        f
+                        for f in fake.failures
+                        if f.times and f.method == "POST" and f.path.search("/graphql")
+                    ),
                     None,
                 )
                 if failure is not None and not failure.after:
@@ -699,7 +703,11 @@ class Api:
         if self.repo.objects.get(sha, ("",))[0] != "commit":
             raise HttpError(422, "Object does not exist")
         if "creation" in self.rules(ref):
-            raise HttpError(422, "Repository rule violations found\n\nCannot create ref due to creations being restricted.\n\n")
+            raise HttpError(
+                422,
+                "Repository rule violations found\n\n"
+                "Cannot create ref due to creations being restricted.\n\n",
+            )
         self.repo.refs[ref] = sha
         return 201, self.ref_doc(ref)
 
@@ -714,9 +722,13 @@ class Api:
         fast_forward = self.descends(sha, self.repo.refs[ref])
         rules = self.rules(ref)
         if "update" in rules:
-            raise HttpError(422, "Repository rule violations found\n\nCannot update this protected ref.\n\n")
+            raise HttpError(
+                422, "Repository rule violations found\n\nCannot update this protected ref.\n\n"
+            )
         if not fast_forward and "non_fast_forward" in rules:
-            raise HttpError(422, "Repository rule violations found\n\nCannot force-push to this branch\n\n")
+            raise HttpError(
+                422, "Repository rule violations found\n\nCannot force-push to this branch\n\n"
+            )
         if not self.body.get("force") and not fast_forward:
             raise HttpError(422, "Update is not a fast forward")
         self.repo.refs[ref] = sha

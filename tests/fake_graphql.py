@@ -23,8 +23,8 @@ from graphql import (
     IntValueNode,
     OperationDefinitionNode,
     build_client_schema,
-    get_named_type,
     execute,
+    get_named_type,
     parse,
     validate,
 )
@@ -69,7 +69,9 @@ def _connections(
                 frag, schema().get_type(frag.type_condition.name.value), doc, multiplier, errors
             )
         elif isinstance(sel, InlineFragmentNode):
-            here = schema().get_type(sel.type_condition.name.value) if sel.type_condition else parent
+            here = (
+                schema().get_type(sel.type_condition.name.value) if sel.type_condition else parent
+            )
             n, r = _connections(sel, here, doc, multiplier, errors)
         elif isinstance(sel, FieldNode):
             name = sel.name.value
@@ -114,7 +116,9 @@ def run(fake: FakeGitHub, body: Any) -> dict[str, Any]:
     errors = validate(schema(), doc)
     if errors:
         return {"errors": [{"message": e.message} for e in errors]}
-    fragments = {d.name.value: d for d in doc.definitions if not isinstance(d, OperationDefinitionNode)}
+    fragments = {
+        d.name.value: d for d in doc.definitions if not isinstance(d, OperationDefinitionNode)
+    }
     limit_errors: list[str] = []
     nodes = requests = 0
     for op in doc.definitions:
@@ -125,9 +129,21 @@ def run(fake: FakeGitHub, body: Any) -> dict[str, Any]:
             n, r = _connections(op, top, fragments, 1, limit_errors)
             nodes, requests = nodes + n, requests + r
     if limit_errors:
-        return {"errors": [{"message": m, "type": "MISSING_PAGINATION_BOUNDARIES"} for m in limit_errors]}
+        return {
+            "errors": [
+                {"message": m, "type": "MISSING_PAGINATION_BOUNDARIES"} for m in limit_errors
+            ]
+        }
     if nodes > NODE_LIMIT:
-        return {"errors": [{"message": f"This query requests up to {nodes} nodes which exceeds the maximum limit of {NODE_LIMIT}.", "type": "MAX_NODE_LIMIT_EXCEEDED"}]}
+        return {
+            "errors": [
+                {
+                    "message": f"This query requests up to {nodes} nodes which exceeds the "
+                    f"maximum limit of {NODE_LIMIT}.",
+                    "type": "MAX_NODE_LIMIT_EXCEEDED",
+                }
+            ]
+        }
     cost = max(1, math.ceil(requests / 100))
     fake.graphql_cost += cost
     fake.graphql_remaining -= cost
@@ -140,7 +156,11 @@ def run(fake: FakeGitHub, body: Any) -> dict[str, Any]:
             {
                 "message": e.message,
                 "path": e.path,
-                **({"type": e.extensions["type"]} if e.extensions and "type" in e.extensions else {}),
+                **(
+                    {"type": e.extensions["type"]}
+                    if e.extensions and "type" in e.extensions
+                    else {}
+                ),
             }
             for e in result.errors
         ]
@@ -180,9 +200,7 @@ class Root:
         return Nodes(self.fake, repo).repository()
 
     def owner(self, info: Any, login: str) -> Any:
-        names = sorted(
-            (n for n, r in self.fake.repos.items() if r.owner == login), key=str.lower
-        )
+        names = sorted((n for n, r in self.fake.repos.items() if r.owner == login), key=str.lower)
         if not names:
             return None
 
@@ -218,7 +236,9 @@ class Nodes:
             "isEmpty": empty,
             "isFork": r.fork,
             "isLocked": False,
-            "defaultBranchRef": (lambda info: None if empty else self.ref(f"heads/{r.default_branch}")),
+            "defaultBranchRef": (
+                lambda info: None if empty else self.ref(f"heads/{r.default_branch}")
+            ),
             "ref": lambda info, qualifiedName: self.ref(qualifiedName.removeprefix("refs/")),
             "object": self.object_field,
             "pullRequests": self.pull_requests,
@@ -236,9 +256,12 @@ class Nodes:
             ahead = self.fake.ahead(self.repo, head, sha)
             behind = self.fake.ahead(self.repo, sha, head)
             status = (
-                "IDENTICAL" if not ahead and not behind
-                else "AHEAD" if not behind
-                else "BEHIND" if not ahead
+                "IDENTICAL"
+                if not ahead and not behind
+                else "AHEAD"
+                if not behind
+                else "BEHIND"
+                if not ahead
                 else "DIVERGED"
             )
             return {"status": status, "aheadBy": ahead, "behindBy": behind}

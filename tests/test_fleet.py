@@ -76,7 +76,9 @@ def test_clean_organisation_is_read_in_a_few_queries(fake, capsys, tmp_path):
     # One listing, then 10 repositories, then the rest 50 a query: nothing but GraphQL.
     assert dict(fake.kinds) == {"graphql": 4}
     # Every generated file is compared by blob id, never downloaded.
-    owned = {blob_sha(files[p]) for p in (".cursor/rules/ai-rules.mdc", ".windsurf/rules/ai-rules.md")}
+    owned = {
+        blob_sha(files[p]) for p in (".cursor/rules/ai-rules.mdc", ".windsurf/rules/ai-rules.md")
+    }
     assert not owned & set(fake.blobs_read)
     report = json.loads((tmp_path / "r.json").read_text())
     states = {r["repository"]: r["state"] for r in report["repositories"]}
@@ -206,9 +208,7 @@ def test_merged_then_reverted_starts_again_from_the_base_head(fake, capsys, squa
     fake.merge_pull("acme/api", 1, squash=squash)
     merged = fake.files("acme/api", "main")
     # The revert: every file back as it was before the merge.
-    head = fake.push(
-        "acme/api", "main", {**{p: None for p in merged if p not in before}, **before}
-    )
+    head = fake.push("acme/api", "main", {**{p: None for p in merged if p not in before}, **before})
 
     code, out, err = run(capsys, "--repo", "acme/api")
 
@@ -357,7 +357,13 @@ def test_report_summary_and_merged_reports(fake, capsys, tmp_path):
     fake.create_repo("acme/b", drifted("b"))
     for shard in ("1/2", "2/2"):
         code, _, _ = run(
-            capsys, "--org", "acme", "--shard", shard, "--report", str(tmp_path / f"{shard[0]}.json")
+            capsys,
+            "--org",
+            "acme",
+            "--shard",
+            shard,
+            "--report",
+            str(tmp_path / f"{shard[0]}.json"),
         )
         assert code == 0
     data = [json.loads((tmp_path / f"{n}.json").read_text()) for n in "12"]

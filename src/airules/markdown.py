@@ -139,8 +139,11 @@ def pr_body(
                 break
             kept.append(part)
             used += len(part)
-        out = [*kept, f"\n... and {len(out) - len(kept)} more lines of this list, cut to keep the "
-               "body under GitHub's limit; see the Files changed tab\n"]
+        out = [
+            *kept,
+            f"\n... and {len(out) - len(kept)} more lines of this list, cut to keep the "
+            "body under GitHub's limit; see the Files changed tab\n",
+        ]
     out.append(
         f"\n**To change the rules, edit {src}** and commit it: the files above are generated "
         f"from it, and `{FIX_COMMAND}` regenerates them locally. Do not push to "
@@ -160,8 +163,8 @@ def pr_body(
     body = "".join(out)
     if len(body) > BODY_LIMIT - 200:
         # Only a footer this long gets here: it is cut, and says so.
-        cut = "\n\n... cut to keep the body under GitHub's limit\n"
-        body = body[: BODY_LIMIT - 200 - len(cut)] + cut
+        note = "\n\n... cut to keep the body under GitHub's limit\n"
+        body = body[: BODY_LIMIT - 200 - len(note)] + note
     return body
 
 

@@ -337,7 +337,7 @@ class GitHub:
             self.budget.check(graphql=True)
             self.counts["graphql"] += 1
             try:
-                headers, answer = requester.requestJsonAndCheck(
+                _, answer = requester.requestJsonAndCheck(
                     "POST", requester.graphql_url, input={"query": query}
                 )
             except Exception as e:

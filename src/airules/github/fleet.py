@@ -119,7 +119,6 @@ def run_fleet(
             on_result(result)
     todo = [item.name for item in listed if not item.skip]
     size = FIRST_BATCH
-    seen = []
     while todo:
         batch, todo = todo[:size], todo[size:]
         size = BATCH
@@ -130,7 +129,6 @@ def run_fleet(
             run.stopped = str(e)
             run.not_reached = [*batch, *todo]
             return run
-        seen.extend(snaps.values())
         reader.learn(snaps.values())
         for index, name in enumerate(batch):
             snap = snaps[name]

@@ -137,9 +137,8 @@ def _file_fields(paths: Sequence[tuple[str, str]]) -> str:
     for i, (kind, path) in enumerate(paths):
         p = graphql_string(path)
         if kind == "dir":
-            out.append(
-                f"f{i}: file(path: {p}) {{ type object {{ ... on Tree {{ entries {{ {ENTRY} }} }} }} }}"
-            )
+            tree = f"... on Tree {{ entries {{ {ENTRY} }} }}"
+            out.append(f"f{i}: file(path: {p}) {{ type object {{ {tree} }} }}")
         elif kind == "text":
             out.append(f"f{i}: file(path: {p}) {{ {ENTRY} object {{ ... on Blob {{ {TEXT} }} }} }}")
         else:
@@ -188,20 +187,24 @@ class Reader:
         files = _file_fields([(k, p) for k, p in paths if k != "held"])
         sync_files = _file_fields([("oid", p) for k, p in paths if k != "dir"])
         commit = f"... on Commit {{ oid tree {{ oid entries {{ {ENTRY} }} }} {files} }}"
+        # How the sync branch stands to the base: merged (BEHIND), or a fast-forward away.
+        fields = f"name target {{ {commit} }} cmp: compare(headRef: {branch}) {{ status }}"
         if self.options.base is None:
-            base = f"base: defaultBranchRef {{ name target {{ {commit} }} cmp: compare(headRef: {branch}) {{ status }} }}"
+            base = f"base: defaultBranchRef {{ {fields} }}"
         else:
             qualified = graphql_string(f"refs/heads/{self.options.base}")
-            base = f"base: ref(qualifiedName: {qualified}) {{ name target {{ {commit} }} cmp: compare(headRef: {branch}) {{ status }} }}"
+            base = f"base: ref(qualifiedName: {qualified}) {{ {fields} }}"
         sync = graphql_string(f"refs/heads/{self.options.branch}")
         return (
             f"repository(owner: {graphql_string(owner)}, name: {graphql_string(repo)}) {{ "
             "nameWithOwner isArchived isDisabled isEmpty isFork isLocked "
             f"{base} "
-            f"sync: ref(qualifiedName: {sync}) {{ target {{ ... on Commit {{ oid {sync_files} }} }} }} "
+            f"sync: ref(qualifiedName: {sync}) {{ target {{ ... on Commit {{ oid {sync_files} "
+            "} } } "
             f"pulls: pullRequests(headRefName: {branch}, first: {PULLS}, "
             "orderBy: {field: CREATED_AT, direction: DESC}) { nodes { number url state title "
-            "body baseRefName headRefOid isCrossRepository labels(first: 50) { nodes { name } } } } }"
+            "body baseRefName headRefOid isCrossRepository labels(first: 50) "
+            "{ nodes { name } } } } }"
         )
 
     def read(self, names: Sequence[str]) -> dict[str, Snapshot]:
@@ -296,7 +299,7 @@ class Reader:
         of a whole tree, and for blobs GraphQL will not give as text)."""
         parts = []
         plan: list[tuple[str, Snapshot, Want, list[tuple[str, str]], list[str], list[str]]] = []
-        for i, (name, (snap, want)) in enumerate(wants.items()):
+        for i, (snap, want) in enumerate(wants.values()):
             if want.listing and not snap.listed:
                 self._list_all(snap)
             dirs = sorted(d for d in want.dirs if d not in snap.dirs and d not in snap.absent)
@@ -318,9 +321,8 @@ class Reader:
                 )
             if sync and snap.sync_tip:
                 oids = _file_fields([("oid", p) for p in sync])
-                inner.append(
-                    f"s: object(oid: {graphql_string(snap.sync_tip)}) {{ ... on Commit {{ {oids} }} }}"
-                )
+                tip = graphql_string(snap.sync_tip)
+                inner.append(f"s: object(oid: {tip}) {{ ... on Commit {{ {oids} }} }}")
             parts.append(
                 f"r{i}: repository(owner: {graphql_string(owner)}, name: {graphql_string(repo)}) "
                 f"{{ {' '.join(inner)} }}"
@@ -330,12 +332,12 @@ class Reader:
             query = f"query {{ {' '.join(parts)} rateLimit {{ cost remaining resetAt }} }}"
             what = plan[0][1].name if len(plan) == 1 else f"{len(plan)} repositories"
             data = self.api.graphql(query, f"reading more of {what}")
-            for alias, snap, want, specs, blobs, sync in plan:
-                repo = data.get(alias) or {}
-                self._absorb(snap, (repo.get("c") or {}), specs)
+            for alias, snap, _, specs, blobs, sync in plan:
+                answer = data.get(alias) or {}
+                self._absorb(snap, (answer.get("c") or {}), specs)
                 for j, oid in enumerate(blobs):
-                    self._blob(snap, oid, repo.get(f"b{j}"))
-                commit = repo.get("s") or {}
+                    self._blob(snap, oid, answer.get(f"b{j}"))
+                commit = answer.get("s") or {}
                 for j, path in enumerate(sync):
                     found = commit.get(f"f{j}")
                     snap.sync_files[path] = (
@@ -393,8 +395,9 @@ class Reader:
         seen = 0
         while level:
             batch, level = level[:OBJECTS_PER_QUERY], level[OBJECTS_PER_QUERY:]
+            tree = f"... on Tree {{ entries {{ {ENTRY} }} }}"
             fields = " ".join(
-                f"t{i}: object(oid: {graphql_string(oid)}) {{ ... on Tree {{ entries {{ {ENTRY} }} }} }}"
+                f"t{i}: object(oid: {graphql_string(oid)}) {{ {tree} }}"
                 for i, (_, oid) in enumerate(batch)
             )
             owner, repo = snap.name.split("/", 1)
