@@ -468,3 +468,50 @@ def test_pull_request_body_stays_under_githubs_limit_with_thousands_of_files(fak
     body = fake.pulls("acme/mono")[0]["body"]
     assert len(body) < 65_536
     assert "more lines of this list, cut to keep the body under GitHub's limit" in body
+
+
+def test_nested_sources_in_a_tree_too_large_for_one_listing(fake, capsys):
+    files = {".airules.yml": "nested: true\ntargets: [claude]\n", "ai-rules.md": RULES}
+    for i in range(30):
+        files[f"packages/p{i}/src/deep/more/f.py"] = "x = 1\n"
+    files["packages/p7/ai-rules.md"] = "# Package rules\n"
+    fake.create_repo("acme/mono", files)
+    fake.truncate_trees = True
+
+    code, out, err = run(capsys, "--repo", "acme/mono")
+
+    assert code == 0, err
+    assert "packages/p7/CLAUDE.md: missing; fixed on airules/sync" in out
+    # Listed a level a query (6 levels), not a request per folder (over 120 folders).
+    assert fake.kinds["GET"] == 1
+    assert fake.kinds["graphql"] <= 10
+
+
+def test_graphql_budget_spent_stops_cleanly(fake, capsys, tmp_path):
+    for name in ("a", "b"):
+        fake.create_repo(f"acme/{name}", drifted(name))
+    # After the listing, 20 points are left: the reserve airules keeps.
+    fake.graphql_remaining = 21
+
+    code, _, err = run(capsys, "--org", "acme", "--report", str(tmp_path / "r.json"))
+
+    assert code == 1
+    assert "GraphQL rate limit is nearly spent (20 left)" in err
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert data["not_reached"] == ["acme/a", "acme/b"]
+    assert fake.content_creating() == 0
+
+
+def test_fake_refuses_a_pull_request_with_no_commits_between(fake):
+    from github import Auth, Github, GithubException
+
+    fake.create_repo("acme/api", drifted("api"))
+    # The side branch points at an older commit of main: nothing main lacks.
+    older = fake.repos["acme/api"].refs["heads/main"]
+    fake.push("acme/api", "main", {"y.md": "y\n"})
+    fake.repos["acme/api"].refs["heads/side"] = older
+    gh = Github(auth=Auth.Token(TOKEN), base_url=fake.url, retry=None, lazy=True)
+    with pytest.raises(GithubException) as caught:
+        gh.get_repo("acme/api").create_pull(base="main", head="side", title="t")
+    assert caught.value.status == 422
+    assert "No commits between main and side" in str(caught.value.data)
