@@ -515,3 +515,14 @@ def test_fake_refuses_a_pull_request_with_no_commits_between(fake):
         gh.get_repo("acme/api").create_pull(base="main", head="side", title="t")
     assert caught.value.status == 422
     assert "No commits between main and side" in str(caught.value.data)
+
+
+def test_repository_with_a_bad_config_is_reported_and_does_not_fail_the_run(fake, capsys):
+    fake.create_repo("acme/bad", {".airules.yml": "targets: [vim]\n", "ai-rules.md": RULES})
+    fake.create_repo("acme/good", drifted("good"))
+
+    code, out, _ = run(capsys, "--org", "acme")
+
+    assert code == 0
+    assert "acme/bad: invalid; .airules.yml:1: unknown editor 'vim'" in out
+    assert len(fake.pulls("acme/good")) == 1

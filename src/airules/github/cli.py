@@ -226,12 +226,10 @@ def _one(api: GitHub, settings: Any, repo: str, say: Any, *, dry_run: bool) -> i
             f".airules.yml: not found on {snap.base} of {snap.name}; commit one that "
             "lists the editors, e.g. `targets: [claude, cursor]`"
         )
-    if (
-        result.state == "error" and not result.statuses and result.message.startswith("GitHub")
-    ) or (result.state == "error" and result.requests and not result.statuses):
+    if result.state == "error":
         say(f"airules-pr: {result.message}\n", sys.stderr)
         return 1
-    if result.state == "error" and not result.statuses:
+    if result.state == "invalid" and not result.statuses:
         raise FatalError(result.message)
     say(_report(result, branch=settings.branch, dry_run=dry_run))
     errors = [s for s in result.statuses if s.state is State.ERROR]
@@ -241,9 +239,6 @@ def _one(api: GitHub, settings: Any, repo: str, say: Any, *, dry_run: bool) -> i
             f"{n} file{'s' if n != 1 else ''} could not be checked (above); fix "
             f"{'them' if n != 1 else 'it'} on {result.base}, then run again"
         )
-    if result.state == "error":
-        say(f"airules-pr: {result.message}\n", sys.stderr)
-        return 1
     from airules.actions import set_outputs
 
     pull = result.pull

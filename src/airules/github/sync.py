@@ -56,7 +56,8 @@ class Planned:
 @dataclass
 class Result:
     name: str
-    # in sync, drift, closed, declined, skipped, not configured, error, not reached
+    # in sync, drift, closed, declined, skipped, not configured, invalid (its config or a
+    # file cannot be used), error (GitHub refused or failed a request)
     state: str
     # created, updated, closed or none (what happened to the pull request)
     operation: str = "none"
@@ -217,7 +218,8 @@ class Syncer:
         if not planned.configured:
             return replace(result, state="not configured", message=planned.stop)
         if planned.stop:
-            return replace(result, state="error", message=planned.stop)
+            # The repository's own files are wrong: handled, reported, not a failed request.
+            return replace(result, state="invalid", message=planned.stop)
         if s.branch == snap.base:
             return replace(
                 result,
