@@ -175,12 +175,14 @@ class Budget:
             )
         in_minute = [t for t in self.writes if t > now - self.limits.minute]
         if len(in_minute) >= self.limits.writes_per_minute * self.share:
-            # A margin for the clocks: GitHub counts a request when it arrives.
-            wait = in_minute[0] + self.limits.minute * 1.05 - now
+            wait = in_minute[0] + self.limits.minute * 1.01 - now
             self.waited += wait
             self.sleep(max(0.0, wait))
-            now = self.clock()
-        self.writes.append(now)
+
+    def after_write(self) -> None:
+        # Counted when the answer is back: GitHub counted it on arrival, no later than that,
+        # so the window computed from these times never opens too early.
+        self.writes.append(self.clock())
 
     def saw_rest(self, headers: dict[str, Any]) -> None:
         lower = {k.lower(): str(v).split(",")[-1].strip() for k, v in headers.items()}
@@ -323,6 +325,9 @@ class GitHub:
             except Exception as e:
                 self.budget.saw_rest(getattr(e, "headers", None) or {})
                 raise
+            finally:
+                if creating:
+                    self.budget.after_write()
             self.budget.saw_rest(headers)
             return data
 
