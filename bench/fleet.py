@@ -11,9 +11,9 @@ Three scenarios, each a real `airules-pr --org` process:
 - first rollout: every repository configured, no editor file written yet.
 
 For each it prints the requests (every kind, as the fake counts them), the content-creating
-ones, and the wall time. With `--old-sample N` it also runs the airules-pr of the `main`
-branch (one process per repository, as its README's matrix did) on N repositories of each
-kind and extrapolates to the whole organisation, saying so. GitHub's secondary limits are
+ones, and the wall time. With `--old-sample N` it also runs the previous airules-pr (`--old-ref`,
+one process per repository, as its README's matrix did) on N repositories of each kind and
+extrapolates to the whole organisation, saying so. GitHub's secondary limits are
 lifted in the fake and in the run for the rollout, so its wall time is the requests' own;
 the README says what the limits make of it. Uses the repository's venv (`.venv`)."""
 
@@ -98,7 +98,7 @@ def kinds(n: int) -> dict[str, int]:
 def build_steady(
     fake: FakeGitHub, owner: str, n: int, files: dict[str, bytes], src: Path | None = None
 ) -> dict[str, list[str]]:
-    """The organisation the morning after a rollout (made by this code, or by main's from
+    """The organisation the morning after a rollout (made by this code, or by the previous one from
     `src`), then the day's changes."""
     groups: dict[str, list[str]] = {}
     index = 0
@@ -128,11 +128,15 @@ def build_steady(
     return groups
 
 
-def old_code() -> Path:
-    """main's airules (the per-repository airules-pr) in a temporary folder."""
-    folder = Path(tempfile.mkdtemp(prefix="airules-main-"))
+# The last commit whose airules-pr ran one repository per process (src/airules/pr.py).
+PREVIOUS = "2d37b4a"
+
+
+def old_code(ref: str) -> Path:
+    """The previous airules (the per-repository airules-pr) in a temporary folder."""
+    folder = Path(tempfile.mkdtemp(prefix="airules-previous-"))
     archive = subprocess.run(
-        ["git", "archive", "main", "src/airules"], cwd=PROJECT, capture_output=True, check=True
+        ["git", "archive", ref, "src/airules"], cwd=PROJECT, capture_output=True, check=True
     ).stdout
     with tarfile.open(fileobj=BytesIO(archive)) as tar:
         tar.extractall(folder, filter="data")
@@ -150,7 +154,7 @@ def old_pr(fake: FakeGitHub, src: Path, repo: str, fast: bool = False) -> None:
         [venv_bin("python"), "-c", code, "--repo", repo], env=env, capture_output=True, text=True
     )
     if result.returncode != 0:
-        sys.exit(f"main's airules-pr --repo {repo} failed:\n{result.stderr[-2000:]}")
+        sys.exit(f"the previous airules-pr --repo {repo} failed:\n{result.stderr[-2000:]}")
 
 
 def old_sample(
@@ -171,6 +175,9 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--old-sample", type=int, default=10)
     parser.add_argument("--no-old", action="store_true")
+    parser.add_argument(
+        "--old-ref", default=PREVIOUS, help="the commit of the previous airules-pr to compare"
+    )
     args = parser.parse_args()
     n = args.repos
 
@@ -181,7 +188,7 @@ def main() -> None:
     try:
         files = in_sync_files(fake)
         rows = []
-        src = None if args.no_old else old_code()
+        src = None if args.no_old else old_code(args.old_ref)
 
         # Clean scan.
         for i in range(n):
@@ -191,7 +198,11 @@ def main() -> None:
         if src is not None:
             sample = [f"clean/svc-{i:04}" for i in range(args.old_sample)]
             rows.append(
-                ("clean scan", "main (sampled)", *old_sample(fake, src, sample, n / len(sample)))
+                (
+                    "clean scan",
+                    "previous (sampled)",
+                    *old_sample(fake, src, sample, n / len(sample)),
+                )
             )
 
         # Steady night.
@@ -210,7 +221,7 @@ def main() -> None:
                 sample = names[: max(1, args.old_sample // len(groups))]
                 got = old_sample(fake, src, sample, len(names) / len(sample))
                 total = [a + b for a, b in zip(total, got, strict=True)]
-            rows.append(("steady night", "main (sampled)", *total))
+            rows.append(("steady night", "previous (sampled)", *total))
 
         # First rollout.
         fake.latency = 0.0
@@ -222,7 +233,11 @@ def main() -> None:
         if src is not None:
             sample = [f"oldrollout/svc-{i:04}" for i in range(args.old_sample)]
             rows.append(
-                ("first rollout", "main (sampled)", *old_sample(fake, src, sample, n / len(sample)))
+                (
+                    "first rollout",
+                    "previous (sampled)",
+                    *old_sample(fake, src, sample, n / len(sample)),
+                )
             )
     finally:
         fake.stop()
@@ -230,7 +245,7 @@ def main() -> None:
     print(f"\n{n} repositories, {args.latency * 1000:.0f} ms added to every answer")
     if src is not None:
         print(
-            f"main's figures: {args.old_sample} repositories of each kind run one process each, "
+            f"previous figures: {args.old_sample} repositories of each kind run one process each, "
             "scaled to the organisation (extrapolated, not measured whole)"
         )
     print("\n| scenario | code | requests | content-creating | wall time |")

@@ -157,6 +157,29 @@ def airules_fixture(
     sh(check, cwd=path, env=env)
 
 
+def includes_fixture(path: Path, env: dict[str, str], check: Path, work: Path) -> None:
+    """The five-editor fixture with two included files from a central git repository (by
+    file:// URL), pinned and vendored by `airules-check --update`."""
+    central = work / "central-work"
+    make_repo(central, env)
+    (central / "security.md").write_text(rules_text(2048))
+    (central / "commits.md").write_text(rules_text(1024))
+    commit_all(central, env)
+    bare = work / "central.git"
+    sh("git", "clone", "-q", "--bare", central, bare, env=env)
+    make_repo(path, env)
+    (path / "ai-rules.md").write_text(rules_text())
+    includes = "".join(
+        f"  - {bare.as_uri()}//{name}@main\n" for name in ("security.md", "commits.md")
+    )
+    config = "targets:\n" + "".join(f"  - {i}\n" for i in FIVE) + "include:\n" + includes
+    (path / ".airules.yml").write_text(config)
+    commit_all(path, env)
+    subprocess.run([check, "--update"], cwd=path, env=env, capture_output=True, check=False)
+    commit_all(path, env)
+    sh(check, cwd=path, env=env)
+
+
 def rulesync_fixture(path: Path, env: dict[str, str], work: Path) -> Path | None:
     npm = shutil.which("npm")
     if npm is None:
@@ -212,6 +235,9 @@ def main() -> int:
             airules_fixture(mono, ["agents", "claude"], env, check, nested=n, files=args.files)
             nested_cases.append((n, mono))
 
+        included = work / "included"
+        includes_fixture(included, env, check, work)
+
         drifted = work / "drifted"
         airules_fixture(drifted, FIVE, env, check)
         (drifted / "ai-rules.md").write_text(rules_text() + "- One more rule.\n")
@@ -235,6 +261,15 @@ def main() -> int:
             Case("clean check, 5 editors", [str(check)], five, env=env),
             Case("clean check, 5 editors, cache off", [str(check)], five, env=no_cache),
             Case(f"clean check, every editor ({len(ids)})", [str(check)], every, env=env),
+        ]
+        cases += [
+            Case("clean check, 5 editors, 2 includes", [str(check)], included, env=env),
+            Case(
+                "clean check, 5 editors, 2 includes, cache off",
+                [str(check)],
+                included,
+                env=no_cache,
+            ),
         ]
         for n, mono in nested_cases:
             cases.append(

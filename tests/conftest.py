@@ -34,3 +34,56 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (root / "ai-rules.md").write_text("# Rules\n\n- Write tests first.\n- Keep functions small.\n")
     monkeypatch.chdir(root)
     return root
+
+
+# -- what each platform can do -----------------------------------------------------------------
+# The suite runs on Linux, macOS and Windows (.github/workflows/tests.yml). A test that needs
+# something a platform lacks is skipped there with the reason, and the behaviour that platform
+# gets instead has its own test, named in the reason.
+
+
+def _can_symlink() -> bool:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        try:
+            os.symlink("target", os.path.join(folder, "link"))
+        except (OSError, NotImplementedError):
+            return False
+    return True
+
+
+POSIX = os.name == "posix"
+CAN_SYMLINK = _can_symlink()
+
+needs_posix_terminal = pytest.mark.skipif(
+    not POSIX,
+    reason="a pseudo-terminal (pexpect.spawn, termios) is POSIX; on Windows --init takes editor "
+    "flags (test_init_with_flags_writes_config_and_files)",
+)
+needs_posix_modes = pytest.mark.skipif(
+    not POSIX, reason="Windows keeps no permission bits but read-only, and honours no umask"
+)
+needs_posix_shell = pytest.mark.skipif(
+    not POSIX, reason="runs scripts through /bin/sh and PATH lookups of extension-less files"
+)
+needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+needs_symlinks = pytest.mark.skipif(
+    not CAN_SYMLINK,
+    reason="this system cannot create symlinks (Windows without the privilege); airules then "
+    "writes copies (test_symlink_falls_back_to_a_copy_where_git_has_symlinks_off)",
+)
+
+
+@pytest.fixture
+def git_symlinks(repo: Path) -> Path:
+    """`repo`, where airules will make symlinks: skipped where git checks them out as plain files
+    (core.symlinks=false, as Git for Windows sets it when it cannot make them)."""
+    if not CAN_SYMLINK:
+        pytest.skip(needs_symlinks.kwargs["reason"])
+    configured = subprocess.run(
+        ["git", "config", "--bool", "core.symlinks"], cwd=repo, capture_output=True, text=True
+    ).stdout.strip()
+    if configured == "false":
+        pytest.skip("git has core.symlinks=false here: airules writes copies, tested on its own")
+    return repo

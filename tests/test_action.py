@@ -17,6 +17,7 @@ import pytest
 import yaml
 from conftest import git
 from fake_github import FakeGitHub
+from packaging.utils import canonicalize_name
 
 from airules import cli
 from airules.actions import escape_data, escape_property
@@ -215,6 +216,10 @@ def run_action(
         "inputs": {},
         "steps": {},
     }
+    if os.name != "posix":
+        # On Windows the runner's own bash and temp paths are what matter, and plain `bash` may
+        # be WSL's: tests.yml runs the Action for real on windows-latest instead.
+        pytest.skip("this harness runs steps with a POSIX bash; tests.yml runs the real Action")
     for name, spec in ACTION["inputs"].items():
         default = expand(str(spec.get("default", "")), context)
         context["inputs"][name] = inputs.get(name, default)
@@ -269,29 +274,43 @@ def run_action(
     return result
 
 
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory):
-    """The action's own Python and install steps, run for real once: a fresh virtual
-    environment under RUNNER_TEMP with this repository installed from GITHUB_ACTION_PATH."""
-    tmp = tmp_path_factory.mktemp("install")
+def install(tmp_path_factory, mode: str, skip: str) -> tuple[Path, Run]:
+    """The action's own Python and install steps, run for real: a fresh virtual environment
+    under RUNNER_TEMP with the locked dependencies of `mode` and this repository, installed from
+    GITHUB_ACTION_PATH. The mode's own step is kept from running by marking it done."""
+    tmp = tmp_path_factory.mktemp(f"install-{mode}")
     action_path = checkout_of_this_repository(tmp / "action")
     workspace = tmp / "workspace"
     workspace.mkdir()
-    # An unknown mode stops after install would; here the mode is valid and the check step
-    # is kept from running by marking it done.
     run = run_action(
         tmp_path=tmp,
         action_path=action_path,
         workspace=workspace,
-        inputs={"mode": "check"},
-        done={"check": {}},
+        inputs={"mode": mode},
+        done={skip: {}},
     )
     return action_path, run
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    return install(tmp_path_factory, "check", "check")
+
+
+@pytest.fixture(scope="module")
+def installed_pr(tmp_path_factory):
+    return install(tmp_path_factory, "pull-request", "pull-request")
 
 
 @pytest.fixture
 def done(installed):
     _, run = installed
+    return {"python": run.step_outputs["python"], "install": run.step_outputs["install"]}
+
+
+@pytest.fixture
+def done_pr(installed_pr):
+    _, run = installed_pr
     return {"python": run.step_outputs["python"], "install": run.step_outputs["install"]}
 
 
@@ -320,6 +339,21 @@ def fixed(tmp_path: Path, files: dict[str, str]) -> Path:
     return root
 
 
+def installed_packages(bin_dir: Path) -> set[str]:
+    listed = subprocess.run(
+        [bin_dir / "python", "-m", "pip", "list", "--format=freeze", "--disable-pip-version-check"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return {canonicalize_name(line.split("==")[0]) for line in listed.splitlines() if "==" in line}
+
+
+def locked(name: str) -> set[str]:
+    text = (ROOT / "requirements" / name).read_text()
+    return {canonicalize_name(m) for m in re.findall(r"^([A-Za-z0-9._-]+)==", text, flags=re.M)}
+
+
 def test_install_step_makes_a_private_venv_and_touches_nothing_else(installed):
     _, run = installed
     assert run.steps["python"] == "success"
@@ -329,10 +363,51 @@ def test_install_step_makes_a_private_venv_and_touches_nothing_else(installed):
     assert bin_dir.parent.parent.name == "runner-temp"
     for script in ("airules-check", "airules-pr", "python"):
         assert (bin_dir / script).exists(), script
-    # [github] was installed: PyGithub imports in the private environment.
-    subprocess.run([bin_dir / "python", "-c", "import github, airules.github"], check=True)
     # Nothing leaks into later steps of the caller's job.
     assert "GITHUB_ENV" not in ACTION_TEXT and "GITHUB_PATH" not in ACTION_TEXT
+
+
+def test_check_mode_installs_the_check_lock_and_no_pygithub(installed):
+    _, run = installed
+    bin_dir = Path(run.step_outputs["install"]["bin"])
+    packages = installed_packages(bin_dir) - {"pip"}
+    assert packages == locked("action-check.txt") | {"airules"}
+    assert "pygithub" not in packages
+    probe = subprocess.run([bin_dir / "python", "-c", "import github"], capture_output=True)
+    assert probe.returncode != 0
+
+
+def test_pull_request_mode_installs_the_github_lock(installed_pr):
+    _, run = installed_pr
+    assert run.steps["install"] == "success", run.log
+    bin_dir = Path(run.step_outputs["install"]["bin"])
+    # Markers leave out what this Python does not need (pycparser pinned twice, by version).
+    assert installed_packages(bin_dir) - {"pip"} <= locked("action-github.txt") | {"airules"}
+    subprocess.run([bin_dir / "python", "-c", "import github, airules.github"], check=True)
+
+
+def test_install_refuses_a_lock_whose_hash_does_not_match(tmp_path):
+    """The locks are installed with --require-hashes: a file that is not the one locked (a
+    changed release, a different mirror) stops the install instead of running."""
+    action_path = checkout_of_this_repository(tmp_path / "action")
+    lock = action_path / "requirements/action-check.txt"
+    text = lock.read_text()
+    first = re.search(r"--hash=sha256:([0-9a-f]{64})", text)
+    assert first
+    # Every hash of PyYAML's release replaced: no file can match.
+    lock.write_text(re.sub(r"sha256:[0-9a-f]{64}", "sha256:" + "0" * 64, text))
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+
+    run = run_action(
+        tmp_path=tmp_path,
+        action_path=action_path,
+        workspace=workspace,
+        inputs={"mode": "check"},
+    )
+
+    assert run.steps["install"] == "failure"
+    assert "HASHES" in run.log or "hash" in run.log.lower()
 
 
 def test_check_mode_passes_on_a_clean_repository(tmp_path, installed, done):
@@ -486,8 +561,11 @@ def fake():
     assert server.errors == []
 
 
-def test_pull_request_mode_opens_a_pull_request_through_the_api(tmp_path, installed, done, fake):
-    action_path, _ = installed
+def test_pull_request_mode_opens_a_pull_request_through_the_api(
+    tmp_path, installed_pr, done_pr, fake
+):
+    action_path, _ = installed_pr
+    done = done_pr
     fake.create_repo(
         "acme/widgets", {".airules.yml": CONFIG, "ai-rules.md": RULES, "README.md": "hi\n"}
     )
@@ -539,8 +617,9 @@ def test_pull_request_mode_opens_a_pull_request_through_the_api(tmp_path, instal
     assert len(fake.pulls("acme/widgets")) == 1
 
 
-def test_pull_request_mode_permission_error_fails_the_step(tmp_path, installed, done, fake):
-    action_path, _ = installed
+def test_pull_request_mode_permission_error_fails_the_step(tmp_path, installed_pr, done_pr, fake):
+    action_path, _ = installed_pr
+    done = done_pr
     fake.create_repo("acme/widgets", {".airules.yml": CONFIG, "ai-rules.md": RULES})
     fake.fail("POST", r"/pulls$", 403, "Resource not accessible by integration")
     workspace = tmp_path / "empty"
@@ -563,6 +642,48 @@ def test_pull_request_mode_permission_error_fails_the_step(tmp_path, installed, 
     assert TOKEN not in run.log
 
 
+def test_force_input_overwrites_a_hand_edited_file(tmp_path, installed_pr, done_pr, fake):
+    action_path, _ = installed_pr
+    root = fixed(tmp_path, {".airules.yml": CONFIG, "ai-rules.md": RULES})
+    edited = (root / "CLAUDE.md").read_bytes().replace(b"tests first.", b"tests first, always.")
+    fake.create_repo(
+        "acme/widgets",
+        {
+            ".airules.yml": CONFIG,
+            "ai-rules.md": RULES + "- Keep it small.\n",
+            "CLAUDE.md": edited,
+            ".cursor/rules/ai-rules.mdc": (root / ".cursor/rules/ai-rules.mdc").read_bytes(),
+        },
+    )
+    workspace = tmp_path / "empty"
+    workspace.mkdir()
+    env = {
+        "GITHUB_API_URL": fake.url,
+        "AIRULES_PR_LIMITS": "retries=1,max_wait=1,backoff=0,request_spacing=0,write_spacing=0",
+    }
+
+    def sync(**inputs: str) -> Run:
+        return run_action(
+            tmp_path=tmp_path,
+            action_path=action_path,
+            workspace=workspace,
+            inputs={"mode": "pull-request", **inputs},
+            env=env,
+            done=done_pr,
+        )
+
+    left = sync()
+    assert left.steps["pull-request"] == "success", left.log
+    assert "CLAUDE.md: edited by hand, left unchanged" in left.log
+    assert fake.files("acme/widgets", "airules/sync")["CLAUDE.md"] == edited
+
+    forced = sync(force="true")
+    assert forced.steps["pull-request"] == "success", forced.log
+    assert forced.outputs["operation"] == "updated"
+    assert "CLAUDE.md: edited by hand; overwritten (--force)" in forced.log
+    assert b"- Keep it small." in fake.files("acme/widgets", "airules/sync")["CLAUDE.md"]
+
+
 # -- action.yml hygiene ---------------------------------------------------------------------
 
 
@@ -577,7 +698,7 @@ def test_inputs_reach_scripts_only_through_env():
     assert "github.action_path" not in ACTION_TEXT
     env_values = [v for step in ACTION["runs"]["steps"] for v in step.get("env", {}).values()]
     used = {m for v in env_values for m in re.findall(r"inputs\.([\w-]+)", str(v))}
-    assert used == set(ACTION["inputs"]) - {"mode", "python-version"}
+    assert used == set(ACTION["inputs"]) - {"python-version"}
 
 
 def test_every_used_action_is_pinned_to_a_commit_with_a_version_comment():

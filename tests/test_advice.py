@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import git
+from conftest import git, needs_symlinks
 
 from airules.advice import collect
 from airules.cli import main
@@ -223,6 +223,7 @@ def test_strict_through_the_installed_console_script(repo):
     assert strict.returncode == 1
 
 
+@needs_symlinks
 def test_rules_folder_linking_outside_the_root_is_not_listed(repo, tmp_path, capsys):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import needs_symlinks
 
 import airules
 from airules.cli import main
@@ -105,6 +106,7 @@ def test_files_appearing_or_disappearing_are_noticed(clean, action):
     assert probe(clean)[0] == "FULL"
 
 
+@needs_symlinks
 def test_a_target_replaced_by_a_symlink_with_the_same_bytes_means_a_full_run(clean):
     probe(clean)
     agents = clean / "AGENTS.md"

@@ -4,6 +4,7 @@ import os
 import stat
 
 import pytest
+from conftest import needs_posix_modes
 
 from airules.cli import main
 
@@ -120,6 +121,7 @@ def test_crlf_source_renders_like_lf(repo):
     assert main(["--agents"]) == 0
 
 
+@needs_posix_modes
 def test_fix_keeps_file_mode(repo):
     fix_and_check("--agents")
     target = repo / "AGENTS.md"
@@ -129,6 +131,7 @@ def test_fix_keeps_file_mode(repo):
     assert stat.S_IMODE(target.stat().st_mode) == 0o640
 
 
+@needs_posix_modes
 def test_new_files_follow_umask(repo):
     old = os.umask(0o027)
     try:

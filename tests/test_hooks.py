@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import git
+from conftest import git, needs_posix_modes, needs_posix_shell
 
 from airules import __version__
 from airules.cli import main
@@ -263,6 +263,7 @@ def test_plain_hook_blocks_commit_on_drift_and_allows_it_when_clean(project):
     assert head(project) == before
 
 
+@needs_posix_shell
 @pytest.mark.parametrize(
     ("python", "code", "expected"),
     [
@@ -291,6 +292,7 @@ def test_plain_hook_without_airules_check_on_path(project, tmp_path, python, cod
     assert expected in result.stdout
 
 
+@needs_posix_modes
 def test_install_hook_twice_says_already_installed(repo, capsys):
     assert main(["--install-hook"]) == 0
     hook = repo / ".git/hooks/pre-commit"

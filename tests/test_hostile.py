@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import CAN_SYMLINK, POSIX, needs_symlinks
 
 from airules.cli import main
 from airules.render import render_block
@@ -650,8 +651,12 @@ def _materialize(root: Path, outside: Path, files: dict[str, object]) -> None:
         if spec == DIR:
             path.mkdir()
         elif spec == FIFO:
+            if not hasattr(os, "mkfifo"):
+                pytest.skip("no FIFOs on this platform")
             os.mkfifo(path)
         elif isinstance(spec, Link):
+            if not CAN_SYMLINK:
+                pytest.skip(needs_symlinks.kwargs["reason"])
             path.symlink_to(_place(spec.target, outside))
         elif isinstance(spec, bytes):
             path.write_bytes(spec)
@@ -712,6 +717,7 @@ def _cap_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (512 * MIB, 512 * MIB))
 
 
+@pytest.mark.skipif(not POSIX, reason="the child is capped with resource.setrlimit, POSIX only")
 @pytest.mark.parametrize("bomb", [BOMB, NESTED_BOMB], ids=["top-level", "in-targets"])
 def test_alias_bomb_fails_fast_with_bounded_memory(repo, tmp_path, bomb):
     (repo / ".airules.yml").write_text(bomb)
@@ -823,6 +829,7 @@ def test_hard_link_to_the_source_is_split_not_written_through(repo):
     assert "<!-- airules:begin" in (repo / "CLAUDE.md").read_text()
 
 
+@needs_symlinks
 def test_symlink_inside_the_repository_is_followed(repo, outside, tmp_path):
     docs = repo / "docs"
     docs.mkdir()

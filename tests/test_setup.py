@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pexpect
 import pytest
+from conftest import needs_posix_terminal
 
 from airules.cli import main
 from airules.config import parse_config
@@ -253,6 +254,7 @@ def test_no_prompt_without_a_terminal(repo, args, message):
     assert not (repo / ".airules.yml").exists()
 
 
+@needs_posix_terminal
 @pytest.mark.parametrize(
     ("env", "args", "message"),
     [
@@ -275,6 +277,7 @@ def test_no_prompt_in_a_terminal_when_a_ci_variable_is_set(repo, env, args, mess
     assert snapshot(repo) == {"ai-rules.md": (repo / "ai-rules.md").read_bytes()}
 
 
+@needs_posix_terminal
 def test_no_prompt_when_only_stdin_is_redirected(repo):
     child = pexpect.spawn(
         "sh",
@@ -293,6 +296,7 @@ def test_no_prompt_when_only_stdin_is_redirected(repo):
 # --- interactive, in a real pseudo-terminal -------------------------------------------------
 
 
+@needs_posix_terminal
 def test_fix_in_a_terminal_asks_and_writes_config_and_files(repo):
     (repo / ".windsurf").mkdir()
     child = spawn(repo, "--fix")
@@ -315,6 +319,7 @@ def test_fix_in_a_terminal_asks_and_writes_config_and_files(repo):
     assert check.returncode == 0, check.stdout + check.stderr
 
 
+@needs_posix_terminal
 def test_found_editors_are_preselected_and_j_k_move_from_a_subfolder(repo):
     (repo / ".cursor").mkdir()
     (repo / "AGENTS.md").write_text("# Notes by hand\n")
@@ -331,6 +336,7 @@ def test_found_editors_are_preselected_and_j_k_move_from_a_subfolder(repo):
     assert sorted(p.name for p in sub.iterdir()) == []
 
 
+@needs_posix_terminal
 def test_enter_with_nothing_selected_asks_again(repo):
     child = spawn(repo, "--init")
     wait_for_picker(child)
@@ -344,6 +350,7 @@ def test_enter_with_nothing_selected_asks_again(repo):
         assert (repo / editor.path).is_file(), editor.path
 
 
+@needs_posix_terminal
 def test_missing_source_is_offered_the_starter(repo):
     (repo / "ai-rules.md").unlink()
     child = spawn(repo, "--init")
@@ -361,6 +368,7 @@ def test_missing_source_is_offered_the_starter(repo):
     assert "## How to work here" in (repo / "AGENTS.md").read_text()
 
 
+@needs_posix_terminal
 @pytest.mark.parametrize("answer", [pytest.param("", id="enter"), pytest.param("n", id="n")])
 def test_declining_the_starter_writes_nothing(repo, answer):
     (repo / "ai-rules.md").unlink()
@@ -374,6 +382,7 @@ def test_declining_the_starter_writes_nothing(repo, answer):
     assert snapshot(repo) == {}
 
 
+@needs_posix_terminal
 @pytest.mark.parametrize(
     "key",
     [
@@ -402,6 +411,7 @@ def test_cancelling_the_picker_writes_nothing_and_restores_the_terminal(repo, ke
     assert not (repo / ".airules.yml").exists()
 
 
+@needs_posix_terminal
 def test_ctrl_c_at_the_starter_question_writes_nothing(repo):
     (repo / "ai-rules.md").unlink()
     child = spawn(repo, "--init")
@@ -413,6 +423,7 @@ def test_ctrl_c_at_the_starter_question_writes_nothing(repo):
     assert snapshot(repo) == {}
 
 
+@needs_posix_terminal
 def test_ci_false_still_asks(repo):
     child = spawn(repo, "--fix", env=terminal_env(CI="false"))
     wait_for_picker(child)

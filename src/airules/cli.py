@@ -44,6 +44,12 @@ def _parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="with --fix, also overwrite files edited by hand"
     )
     parser.add_argument(
+        "--update",
+        action="store_true",
+        help="fetch the `include:` rules at what their refs name now, pin them in .airules.lock "
+        "and vendor them, then write the files as --fix does (the only option using the network)",
+    )
+    parser.add_argument(
         "--config", metavar="PATH", help="config file (default: .airules.yml at the root)"
     )
     parser.add_argument("--diff", action="store_true", help="show whole diffs, not the first lines")
@@ -160,6 +166,7 @@ def run(
     color: bool,
     strict: bool = False,
     argv: Sequence[str] | None = None,
+    update: bool = False,
 ) -> int:
     from airules.engine import State, advise, apply, expand, load_config, plan
     from airules.report import check_text, fix_text, json_report
@@ -178,7 +185,16 @@ def run(
         from airules.setup import set_up
 
         config = created = set_up(local, editors, rel_config, required=init)
-    fix = fix or init
+    fix = fix or init or update
+    updated: list[str] = []
+    if update:
+        # The one step that touches the network; the plan below reads only the vendored copies.
+        from airules.update import update_includes
+
+        said, updated = update_includes(local, config, os.environ)
+        if not quiet or updated:
+            # JSON readers get the report alone on stdout.
+            (sys.stderr if fmt == "json" else sys.stdout).write(said)
     config = _select(config, editors)
     targets = expand(tree, config)
     statuses = plan(tree, config, targets)
@@ -193,7 +209,9 @@ def run(
         code = 2
     elif fix:
         code = int(
-            bool(written) or created is not None or any(s.state is State.EDITED for s in statuses)
+            bool(written or updated)
+            or created is not None
+            or any(s.state is State.EDITED for s in statuses)
         )
     else:
         code = int(any(s.needs_fix for s in statuses))
@@ -268,6 +286,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from pathlib import Path
 
     try:
+        if args.update and args.init:
+            raise FatalError("--update: updates the includes of an existing config; drop --init")
         if args.install_hook:
             if args.fix or args.config or args.editors:
                 raise FatalError("--install-hook: takes no options but --force; run it alone")
@@ -287,7 +307,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             fmt=args.format,
             color=_use_color(args.color),
             strict=args.strict,
-            argv=args_list,
+            # A run that fetched is never replayed: the next --update must ask the network.
+            argv=None if args.update else args_list,
+            update=args.update,
         )
     except FatalError as e:
         if args.format == "github":

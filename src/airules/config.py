@@ -16,11 +16,13 @@ from airules.targets import EDITORS
 if TYPE_CHECKING:
     import yaml
 
+    from airules.includes import Include
+
 DEFAULT_SOURCE = "ai-rules.md"
 # A config is a few lines; anything this large is a mistake (or an attack on the parser).
 MAX_CONFIG_BYTES = 256 * 1024
 
-TOP_KEYS = ("source", "nested", "targets")
+TOP_KEYS = ("source", "nested", "targets", "include")
 TARGET_KEYS = ("id", "path", "mode", "shared", "front_matter")
 # copy: the rules are written into the file; import: the file holds `@<source>` for editors
 # that follow imports; symlink: the file is a relative symlink to the source.
@@ -51,6 +53,8 @@ class Config:
     path: str | None = None
     # Give every ai-rules.md below the root its own copies of the directory-level targets.
     nested: bool = False
+    # Rules kept elsewhere, rendered before the source's own (includes.py).
+    includes: tuple[Include, ...] = ()
 
 
 def config_to_data(config: Config) -> tuple[object, ...]:
@@ -59,12 +63,17 @@ def config_to_data(config: Config) -> tuple[object, ...]:
 
 
 def config_from_data(data: tuple[object, ...]) -> Config:
-    source, targets, path, nested = data
+    source, targets, path, nested, includes = data
+    if includes:
+        from airules.includes import Include
+
+        includes = tuple(Include(*i) for i in includes)  # type: ignore[attr-defined]
     return Config(
         source,  # type: ignore[arg-type]
         tuple(TargetConfig(*t) for t in targets),  # type: ignore[attr-defined]
         path,  # type: ignore[arg-type]
         nested,  # type: ignore[arg-type]
+        includes,  # type: ignore[arg-type]
     )
 
 
@@ -242,7 +251,65 @@ class _Reader:
                 )
             by_path[target.path] = target
             targets.append(target)
-        return Config(source=source, targets=tuple(targets), path=self.filename, nested=nested)
+        includes = self.includes(top["include"][1], source, by_path) if "include" in top else ()
+        return Config(
+            source=source,
+            targets=tuple(targets),
+            path=self.filename,
+            nested=nested,
+            includes=includes,
+        )
+
+    def includes(
+        self, node: yaml.Node, source: str, targets: dict[str, TargetConfig]
+    ) -> tuple[Include, ...]:
+        import yaml
+
+        from airules.includes import INCLUDE_DIR, LOCK_PATH, parse_include
+
+        self.visit(node)
+        if not isinstance(node, yaml.SequenceNode):
+            raise self.fail(node, "`include` must be a list, e.g. include: [acme/rules/all.md@v1]")
+        found: dict[str, Include] = {}
+        for item in node.value:
+            text = self.string(item, "an include")
+            try:
+                include = parse_include(text, item.start_mark.line + 1)
+                check_relpath(include.path)
+                check_relpath(include.vendored)
+            except ValueError as e:
+                raise self.fail(item, f"include {text!r} {e}") from None
+            if include.kind == "local" and (
+                include.path in (source, self.filename, LOCK_PATH, *CONFIG_NAMES)
+                or include.path in targets
+                or include.path.startswith(f"{INCLUDE_DIR}/")
+            ):
+                raise self.fail(
+                    item,
+                    f"include {text!r} is the source, the config, the lock or a file airules "
+                    "writes; include a rules file of its own",
+                )
+            first = found.get(include.vendored)
+            if first is not None:
+                raise self.fail(
+                    item,
+                    f"include {text!r} names the same file as the entry on line {first.line}; "
+                    "keep one of them",
+                )
+            found[include.vendored] = include
+        for target in targets.values():
+            if found and target.mode != "copy":
+                # The editor would read only the source, through the import or the link.
+                raise FatalError(
+                    f"{self.filename}:{target.line}: mode {target.mode}: {target.path} would "
+                    "give the editor the source without the `include:` rules; use mode: copy"
+                )
+            if target.path == LOCK_PATH or target.path.startswith(f"{INCLUDE_DIR}/"):
+                raise FatalError(
+                    f"{self.filename}:{target.line}: target path {target.path!r} is where "
+                    "airules keeps included rules; choose another `path:`"
+                )
+        return tuple(found.values())
 
     def editor(self, node: yaml.Node, custom_hint: bool = False) -> str:
         editor_id = self.string(node, "an editor id")

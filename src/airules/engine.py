@@ -103,6 +103,16 @@ def read_rules(tree: Tree, source: str) -> str:
     return rules_text(text)
 
 
+def root_rules(tree: Tree, config: Config) -> str:
+    """The root source's rules with the config's `include:` rules before them."""
+    rules = read_rules(tree, config.source)
+    if not config.includes:
+        return rules
+    from airules.includes import with_includes
+
+    return with_includes(tree, config, rules)
+
+
 def _line_ending(text: str) -> str:
     crlf = text.count("\r\n")
     return "\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n"
@@ -332,7 +342,8 @@ def expand(tree: Tree, config: Config) -> list[TargetConfig]:
     found = [
         s
         for s in tree.find_files(posixpath.basename(config.source))
-        if s != config.source and posixpath.dirname(s)
+        # Vendored includes (.airules/include/...) are rules of the root, not of a folder.
+        if s != config.source and posixpath.dirname(s) and not s.startswith(".airules/")
     ]
     # Some targets are themselves called ai-rules.md (.windsurf/rules/ai-rules.md): what
     # airules writes is never a source.
@@ -361,7 +372,7 @@ def plan(
     tree: Tree, config: Config, targets: Sequence[TargetConfig] | None = None
 ) -> list[TargetStatus]:
     """The status of every target; a target that cannot be read gets State.ERROR."""
-    rules: dict[str, str | None] = {config.source: read_rules(tree, config.source)}
+    rules: dict[str, str | None] = {config.source: root_rules(tree, config)}
     statuses = []
     for target in expand(tree, config) if targets is None else targets:
         source = target.source or config.source

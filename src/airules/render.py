@@ -30,6 +30,12 @@ def digest(text: str) -> str:
     return hexdigest[:HASH_LEN]
 
 
+def sha256_hex(data: bytes) -> str:
+    """The full SHA-256 of `data`, as the lock of included rules records it."""
+    hexdigest: str = sha256(data).hexdigest()
+    return hexdigest
+
+
 def normalize(text: str) -> str:
     """Text as airules compares it: no BOM, LF line endings."""
     # Every CR before a LF goes, not just one: "\r\r\n" must not turn into a CRLF that the

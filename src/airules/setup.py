@@ -90,8 +90,12 @@ def found_editors(root: Path, editors: Iterable[Editor]) -> list[str]:
 
 
 def config_text(ids: Sequence[str], source: str = DEFAULT_SOURCE) -> str:
+    from airules.schema import MODELINE
+
     width = max(len(i) for i in ids)
     lines = [
+        # Editors with a YAML language server complete and check the file against the schema.
+        MODELINE,
         f"# airules keeps each editor's rules file in sync with {source}: edit {source},",
         "# then run `airules-check --fix`. Add or remove editors below; `airules-check --list`",
         "# lists the ids.",

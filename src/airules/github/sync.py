@@ -99,6 +99,11 @@ def evaluate(snap: Snapshot, settings: Settings, direct: object = None) -> Plann
             return Planned(tree, config.source, statuses, stop="a file could not be checked")
         written = apply(tree, statuses, force=settings.force)
         sources = [config.source, *(s.source for s in statuses if s.source)]
+        if config.includes:
+            # Included rules change with their pins: the lock is part of "the rules".
+            from airules.includes import LOCK_PATH
+
+            sources.append(LOCK_PATH)
         done = Planned(
             tree, config.source, statuses, written, rules_hash(tree, config.path, sources)
         )
