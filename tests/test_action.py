@@ -659,7 +659,7 @@ def test_force_input_overwrites_a_hand_edited_file(tmp_path, installed_pr, done_
     workspace.mkdir()
     env = {
         "GITHUB_API_URL": fake.url,
-        "AIRULES_PR_LIMITS": "retries=1,max_wait=1,backoff=0,request_spacing=0,write_spacing=0",
+        "AIRULES_PR_LIMITS": "retries=1,max_wait=1,backoff=0",
     }
 
     def sync(**inputs: str) -> Run:

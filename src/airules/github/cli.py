@@ -115,6 +115,9 @@ def limits_from_env(environ: Mapping[str, str]) -> Limits:
     values: dict[str, Any] = {}
     for item in spec.split(","):
         name, _, value = item.strip().partition("=")
+        if name in ("request_spacing", "write_spacing"):
+            # PyGithub's spacing, which the run's budget replaced: accepted, and ignored.
+            continue
         if name not in {f.name for f in dataclasses.fields(Limits)}:
             raise FatalError(f"${LIMITS_ENV}: unknown setting {name!r}")
         kind = type(getattr(defaults, name))
