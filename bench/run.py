@@ -135,10 +135,21 @@ def registry_ids(py: Path) -> list[str]:
 
 
 def airules_fixture(
-    path: Path, ids: list[str], env: dict[str, str], check: Path, nested: int = 0, files: int = 0
+    path: Path,
+    ids: list[str],
+    env: dict[str, str],
+    check: Path,
+    nested: int = 0,
+    files: int = 0,
+    scoped: int = 0,
 ) -> None:
     make_repo(path, env)
     (path / "ai-rules.md").write_text(rules_text())
+    if scoped:
+        (path / "ai-rules").mkdir()
+    for n in range(scoped):
+        front = f"---\npaths: [src/mod{n}/**, tests/mod{n}/**]\ndescription: Module {n}\n---\n\n"
+        (path / "ai-rules" / f"mod{n:02d}.md").write_text(front + rules_text(512))
     config = "targets:\n" + "".join(f"  - {i}\n" for i in ids)
     if nested:
         config = "nested: true\n" + config
@@ -229,6 +240,8 @@ def main() -> int:
         airules_fixture(five, FIVE, env, check)
         every = work / "every"
         airules_fixture(every, ids, env, check)
+        scoped = work / "scoped"
+        airules_fixture(scoped, ids, env, check, scoped=20)
         nested_cases = []
         for n in (50, 200):
             mono = work / f"mono{n}"
@@ -261,6 +274,24 @@ def main() -> int:
             Case("clean check, 5 editors", [str(check)], five, env=env),
             Case("clean check, 5 editors, cache off", [str(check)], five, env=no_cache),
             Case(f"clean check, every editor ({len(ids)})", [str(check)], every, env=env),
+            Case(
+                f"clean check, every editor ({len(ids)}), 20 scoped rules",
+                [str(check)],
+                scoped,
+                env=env,
+            ),
+            Case(
+                f"clean check, every editor ({len(ids)}), 20 scoped rules, cache off",
+                [str(check)],
+                scoped,
+                env=no_cache,
+            ),
+            Case(
+                f"clean check, every editor ({len(ids)}), cache off",
+                [str(check)],
+                every,
+                env=no_cache,
+            ),
         ]
         cases += [
             Case("clean check, 5 editors, 2 includes", [str(check)], included, env=env),

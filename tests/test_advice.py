@@ -158,8 +158,11 @@ QUIET = [
     ),
     pytest.param("targets: [zed, agents]\n", {".cursorrules": "old\n"}, id="zed-reads-rules"),
     pytest.param("targets: [agents, copilot]\n", {}, id="zed-first-is-managed"),
-    pytest.param("targets: [cursor, windsurf, agents]\n", {}, id="clean-defaults"),
-    pytest.param("targets: [cline, agents]\n", {}, id="clinerules-folder-is-not-zeds-file"),
+    pytest.param("targets: [windsurf, agents]\n", {}, id="clean-defaults"),
+    pytest.param(
+        "dedupe: true\ntargets: [cursor, windsurf, agents]\n", {}, id="clean-defaults-deduped"
+    ),
+    pytest.param("targets: [cline, copilot]\n", {}, id="clinerules-folder-is-not-zeds-file"),
 ]
 
 

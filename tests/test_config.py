@@ -31,7 +31,7 @@ BAD_CONFIGS = [
     pytest.param(
         "targets: [claude]\nsorce: x.md\n",
         ".airules.yml:2: unknown key 'sorce' in the configuration; "
-        "valid keys: source, nested, targets",
+        "valid keys: source, nested, targets, include, rules_dir, rules_in_folders, dedupe",
         id="unknown-top-key",
     ),
     pytest.param(

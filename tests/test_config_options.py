@@ -144,7 +144,7 @@ def test_bad_mode_through_main_is_exit_2_and_writes_nothing(repo, capsys):
     assert main(["--fix"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("airules: .airules.yml:3: mode import: GitHub Copilot")
-    assert "claude, gemini, qwen" in err
+    assert "claude, codebuddy, gemini, qwen" in err
     assert not (repo / "CLAUDE.md").exists()
 
 

@@ -112,6 +112,21 @@ def test_drift_opens_one_pull_request_with_what_the_local_fix_writes(fake, capsy
     }
 
 
+def test_dedupe_and_aiders_settings_are_the_same_through_the_api(fake, capsys, tmp_path):
+    config = "dedupe: true\ntargets: [claude, agents, cline, aider]\n"
+    conf = "# ours\nmodel: sonnet\n"
+    seed(fake, config=config, **{".aider.conf.yml": conf})
+    code, out, _ = run(capsys)
+    assert code == 0, out
+    assert ".clinerules/ai-rules.md: ok" in out
+    files = {".airules.yml": config, "ai-rules.md": RULES, "README.md": "# Widgets\n"}
+    local = fixed_locally(tmp_path, {**files, ".aider.conf.yml": conf})
+    assert fake.files(REPO, BRANCH) == local
+    assert local[".aider.conf.yml"] == b"# ours\nmodel: sonnet\nread: CONVENTIONS.md\n"
+    assert b"\n@AGENTS.md\n" in local["CLAUDE.md"]
+    assert ".clinerules/ai-rules.md" not in local
+
+
 def test_second_run_with_new_drift_updates_the_same_pull_request(fake, capsys, tmp_path):
     seed(fake)
     fake.push(REPO, "feature", {"app.py": "x = 1\n"})

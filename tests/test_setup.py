@@ -11,6 +11,7 @@ from conftest import needs_posix_terminal
 
 from airules.cli import main
 from airules.config import parse_config
+from airules.planner import arrange
 from airules.setup import (
     CI_VARIABLES,
     ci_variable,
@@ -133,6 +134,11 @@ def test_ci_variable(env, found):
             id="own-folder-below-shared-folder",
         ),
         pytest.param("docs/rules.md", ("docs/rules.md",), id="ordinary-folder"),
+        pytest.param(
+            ".agents/rules/ai-rules.md",
+            (".agents/rules/ai-rules.md", ".agents/rules"),
+            id="agents-skills-folder-is-no-evidence-of-antigravity",
+        ),
     ],
 )
 def test_evidence_of_an_editor(path, expected):
@@ -346,8 +352,12 @@ def test_enter_with_nothing_selected_asks_again(repo):
     code, output = finish(child)
     assert code == 1, output
     assert config_ids(repo) == IDS
+    # --init turns dedupe on: a target served through another file is not written.
+    config = parse_config((repo / ".airules.yml").read_text(), ".airules.yml")
+    served = {t.path for t in arrange(config.targets, config.dedupe) if t.served_by}
+    assert config.dedupe and served
     for editor in EDITORS.values():
-        assert (repo / editor.path).is_file(), editor.path
+        assert (repo / editor.path).is_file() == (editor.path not in served), editor.path
 
 
 @needs_posix_terminal

@@ -21,11 +21,13 @@ RULES = "# Rules\n\n- Write tests first.\n"
 # What each editor's documentation says makes it apply a file on every request. Editors
 # missing here apply their file without front matter; the test below keeps the two in step.
 ALWAYS_APPLY = {
+    "antigravity": {"trigger": "always_on"},
     "augment": {"type": "always_apply"},
     "continue": {"name": "Project rules", "alwaysApply": True},
     "copilot-path": {"applyTo": "**"},
     "cursor": {"alwaysApply": True},
     "devin": {"trigger": "always_on"},
+    "jetbrains": {"apply": "always"},
     "kiro": {"inclusion": "always"},
     "windsurf": {"trigger": "always_on"},
 }

@@ -20,6 +20,9 @@ CURSOR_MD_IGNORED = "cursor-md-ignored"
 MDC_WITHOUT_FRONT_MATTER = "mdc-without-front-matter"
 SIZE_LIMIT = "size-limit"
 DEPRECATED_EDITOR = "deprecated-editor"
+# An editor reads the rules more than once (airules.planner), or a file dedupe no longer writes
+# is still there.
+DUPLICATE_RULES = "duplicate-rules"
 
 CURSOR_RULES = ".cursor/rules"
 # Claude Code imports with `@path`, relative to the importing file.
@@ -33,6 +36,9 @@ class Advice:
     message: str
     # The config line the advice is about, or 0.
     line: int = 0
+    # A note reports what no change of config avoids (a duplicate no arrangement removes):
+    # printed like a warning, but --strict does not fail on it.
+    note: bool = False
 
     @property
     def location(self) -> str:

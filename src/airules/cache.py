@@ -17,7 +17,7 @@ from __future__ import annotations
 import marshal
 import os
 import sys
-from stat import S_ISREG
+from stat import S_ISLNK, S_ISREG
 
 from airules import __version__
 from airules.listing import git_files_named, walk_files
@@ -96,9 +96,24 @@ def _key(argv: Sequence[str], root: str, cwd: str) -> bytes:
     return digest(repr(parts).encode("utf-8", "surrogateescape"))
 
 
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+# Non-blocking, so that a FIFO planted at a target's path cannot hang the lookup.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+
+
 def observe_file(root: str, path: str) -> Any:
     """What a run would see at `path`: its link target if a symlink, and its bytes' digest."""
     full = os.path.join(root, path)
+    if _NOFOLLOW:
+        # The common case, a regular file, in one open: no readlink that fails first.
+        try:
+            fd = os.open(full, _OPEN_FLAGS | _NOFOLLOW)
+        except FileNotFoundError:
+            return None
+        except OSError:
+            fd = -1  # a symlink (ELOOP), or an error the slow path below reports the same way
+        if fd >= 0:
+            return _observe_fd(fd, None)
     try:
         link: str | None = os.readlink(full)
     except FileNotFoundError:
@@ -106,22 +121,96 @@ def observe_file(root: str, path: str) -> Any:
     except OSError:  # not a symlink (EINVAL), or a folder on the way is not a folder
         link = None
     try:
-        # Non-blocking, so that a FIFO planted at a target's path cannot hang the lookup.
-        fd = os.open(full, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        fd = os.open(full, _OPEN_FLAGS)
     except OSError as e:
         return (link, e.errno)
+    return _observe_fd(fd, link)
+
+
+def _observe_fd(fd: int, link: str | None) -> Any:
     try:
         st = os.fstat(fd)
         if not S_ISREG(st.st_mode):
             return (link, "not a regular file")
-        chunks = []
-        while chunk := os.read(fd, st.st_size + 1):
-            chunks.append(chunk)
+        chunks = [os.read(fd, st.st_size + 1)]
+        # A short read is the end of a regular file; one that filled the buffer grew since.
+        if len(chunks[0]) > st.st_size:
+            while chunk := os.read(fd, 65536):
+                chunks.append(chunk)
         return (link, digest(b"".join(chunks)))
     except OSError as e:
         return (link, e.errno)
     finally:
         os.close(fd)
+
+
+# A file untouched for this long before its entry was stored is trusted on replay by its stat
+# alone (size, times, inode), as git trusts its index; a newer one is read and hashed, since a
+# write within the same clock tick as the store could leave every stat field as it was.
+RACY_NS = 2_000_000_000
+
+
+def _signature(st: os.stat_result) -> tuple[int, int, int, int, int]:
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+
+
+def _signature_of(root: str, path: str, want: bytes, now_ns: int) -> Any:
+    """The stat signature of the regular file at `path` if it holds the bytes digested as
+    `want` and is old enough to trust; else None (the entry keeps hashing)."""
+    if not _NOFOLLOW:
+        return None
+    try:
+        fd = os.open(os.path.join(root, path), _OPEN_FLAGS | _NOFOLLOW)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not S_ISREG(st.st_mode) or max(st.st_mtime_ns, st.st_ctime_ns) > now_ns - RACY_NS:
+            return None
+        if _observe_fd(os.dup(fd), None) != (None, want):
+            return None
+        # Unchanged while it was read.
+        return _signature(st) if _signature(os.fstat(fd)) == _signature(st) else None
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _trusted(root: str, inputs: Sequence[Input]) -> tuple[list[Input], bool]:
+    """`inputs` with each old-enough regular file's observation turned into a stat-checked one
+    ("s"), and whether any changed."""
+    import time
+
+    now_ns = time.time_ns()
+    out: list[Input] = []
+    changed = False
+    for kind, name, value in inputs:
+        old = None
+        if kind == "s":
+            if _stat_matches(root, name, value[0]):
+                out.append((kind, name, value))
+                continue
+            # Signed before: sign again, in case the stat changed and the bytes did not.
+            old, value = value
+            kind = "f"
+        if kind == "f" and isinstance(value, tuple) and value[0] is None:
+            signature = _signature_of(root, name, value[1], now_ns)
+            if signature is not None:
+                out.append(("s", name, (signature, value)))
+                changed = changed or signature != old
+                continue
+        out.append((kind, name, value))
+        changed = changed or old is not None
+    return out, changed
+
+
+def _stat_matches(root: str, path: str, signature: Any) -> bool:
+    try:
+        st = os.stat(os.path.join(root, path), follow_symlinks=False)
+    except (OSError, ValueError):
+        return False
+    return S_ISREG(st.st_mode) and _signature(st) == signature
 
 
 def observe_file_data(root: str, path: str, data: bytes | None) -> Any:
@@ -135,11 +224,29 @@ def observe_file_data(root: str, path: str, data: bytes | None) -> Any:
     return (link, digest(data))
 
 
+def _real_folder(root: str, name: str) -> str:
+    """`root/name` with its links resolved: one lstat a part where no part is a link (the
+    usual case), `realpath` otherwise."""
+    full = os.path.join(root, name)
+    parts = name.split("/")
+    if "." in parts or ".." in parts:
+        return os.path.realpath(full)
+    path = root
+    for part in parts:
+        path = os.path.join(path, part)
+        try:
+            if S_ISLNK(os.lstat(path).st_mode):
+                return os.path.realpath(full)
+        except OSError:
+            break  # missing: nothing below it to resolve
+    return full
+
+
 def _observe(root: str, kind: str, name: str) -> Any:
     if kind == "f":
         return observe_file(root, name)
     if kind == "d":
-        real = os.path.realpath(os.path.join(root, name))
+        real = _real_folder(root, name)
         if not real.startswith(os.path.join(root, "")):
             return None  # outside the root: the full run would refuse it
         return tuple(walk_files(real, name)) if os.path.isdir(real) else ()
@@ -155,7 +262,9 @@ def _observe(root: str, kind: str, name: str) -> Any:
 def _load(path: str) -> dict[bytes, Any]:
     try:
         with open(path, "rb") as f:
-            entries = marshal.load(f)
+            # One read, then parse: marshal.load on the file reads it piece by piece, many
+            # times slower on the hot path.
+            entries = marshal.loads(f.read())
     except (OSError, EOFError, ValueError, TypeError):
         return {}
     return entries if isinstance(entries, dict) else {}
@@ -198,18 +307,33 @@ def replay(argv: Sequence[str]) -> bool:
     path = cache_file(root) if root is not None else None
     if root is None or path is None:
         return False
-    entry = _load(path).get(_key(argv, root, cwd))
+    key = _key(argv, root, cwd)
+    entry = _load(path).get(key)
+    hashed = False
     try:
         inputs, out, err = entry  # type: ignore[misc]
         for kind, name, value in inputs:
+            if kind == "s":
+                signature, value = value
+                if _stat_matches(root, name, signature):
+                    continue
+                kind = "f"
             if _observe(root, kind, name) != value:
                 return False
+            # A regular file read and hashed: maybe old enough now to sign.
+            hashed = hashed or (kind == "f" and isinstance(value, tuple) and value[0] is None)
     except (TypeError, ValueError):
         return False
     sys.stdout.write(out)
     sys.stdout.flush()
     if err:
         sys.stderr.write(err)
+    if hashed and _NOFOLLOW:
+        # Files that were too new to trust by their stat when the run was stored may be old
+        # enough now: the next replay then skips reading them.
+        trusted, changed = _trusted(root, inputs)
+        if changed:
+            _save(path, key, (tuple(trusted), out, err))
     return True
 
 
@@ -224,7 +348,7 @@ def store(argv: Sequence[str], root: str, inputs: Sequence[Input], out: str, err
         key = _key(argv, root, os.getcwd())
     except OSError:
         return
-    _save(path, key, (tuple(inputs), out, err))
+    _save(path, key, (tuple(_trusted(root, inputs)[0]), out, err))
 
 
 def _save(path: str, key: bytes, value: Any) -> None:
@@ -266,6 +390,9 @@ class Recorder:
 
     def write(self, path: str, data: bytes) -> None:
         self.tree.write(path, data)
+
+    def remove(self, path: str) -> None:
+        self.tree.remove(path)  # type: ignore[attr-defined]
 
     def readlink(self, path: str) -> str | None:
         link = self.tree.readlink(path)

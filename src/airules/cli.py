@@ -56,7 +56,16 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--strict", action="store_true", help="exit 1 on warnings too (files editors would miss)"
     )
-    parser.add_argument("--list", action="store_true", help="list the editors airules knows")
+    parser.add_argument(
+        "--list",
+        action="store_true",
+        help="list the editors airules knows (--format json: the registry as data)",
+    )
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="print, per editor, the files it reads and how many times the rules reach it",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     parser.add_argument(
         "--format",
@@ -115,7 +124,12 @@ def _select(config: Config | None, editors: Sequence[str]) -> Config:
                 f"{config.path}: has no `{editor}` target, so --{editor} selects nothing; "
                 f"add `- {editor}` under `targets:` or drop the flag"
             )
-    chosen = tuple(t for t in config.targets if not t.custom and t.id in editors)
+    from airules.planner import arrange
+
+    # Arranged over the whole config first, so that limiting a run to some editors does not
+    # change which files serve them.
+    arranged = arrange(config.targets, config.dedupe)
+    chosen = tuple(t for t in arranged if not t.custom and t.id in editors)
     return dataclasses.replace(config, targets=chosen)
 
 
@@ -218,7 +232,7 @@ def run(
     # A target that cannot be read is a usage error like a bad config: one line each, on
     # stderr, and nothing written.
     err = "".join(f"airules: {status.message}\n" for status in errors)
-    if strict and warnings:
+    if strict and any(not w.note for w in warnings):
         code = max(code, 1)
     out = ""
     if fmt == "json":
@@ -273,15 +287,31 @@ def run(
     return code
 
 
+def explain(*, start: Path, config_path: str | None, editors: Sequence[str], fmt: str) -> int:
+    """`--explain`: the plan, per editor; reads only the config."""
+    from airules.engine import expand, load_config
+    from airules.report import explain_json, explain_text
+    from airules.tree import LocalTree, find_root
+
+    root = find_root(start)
+    tree = LocalTree(root)
+    rel_config = _config_relpath(config_path, root) if config_path else None
+    config = _select(load_config(tree, rel_config), editors)
+    targets = expand(tree, config)
+    text = explain_json(targets, config) if fmt == "json" else explain_text(targets, config)
+    sys.stdout.write(text)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if cache.replay(args_list):
         return 0
     args = _parser().parse_args(args_list)
     if args.list:
-        from airules.report import editors_table
+        from airules.report import editors_json, editors_table
 
-        sys.stdout.write(editors_table())
+        sys.stdout.write(editors_json() if args.format == "json" else editors_table())
         return 0
     from pathlib import Path
 
@@ -295,6 +325,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             sys.stdout.write(install_hook(Path.cwd(), force=args.force))
             return 0
+        if args.explain:
+            if args.fix or args.init:
+                raise FatalError("--explain: changes nothing; run it without --fix and --init")
+            return explain(
+                start=Path.cwd(),
+                config_path=args.config,
+                editors=args.editors or (),
+                fmt=args.format,
+            )
         return run(
             start=Path.cwd(),
             config_path=args.config,

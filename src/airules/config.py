@@ -22,7 +22,9 @@ DEFAULT_SOURCE = "ai-rules.md"
 # A config is a few lines; anything this large is a mistake (or an attack on the parser).
 MAX_CONFIG_BYTES = 256 * 1024
 
-TOP_KEYS = ("source", "nested", "targets", "include")
+TOP_KEYS = ("source", "nested", "targets", "include", "rules_dir", "rules_in_folders", "dedupe")
+# The optional folder of scoped and extra rules (`ai-rules/NAME.md`), next to the source.
+DEFAULT_RULES_DIR = "ai-rules"
 TARGET_KEYS = ("id", "path", "mode", "shared", "front_matter")
 # copy: the rules are written into the file; import: the file holds `@<source>` for editors
 # that follow imports; symlink: the file is a relative symlink to the source.
@@ -43,6 +45,11 @@ class TargetConfig:
     # The rules file this target is made from, when it is not the config's `source`
     # (a nested ai-rules.md).
     source: str | None = None
+    # Set by the planner under `dedupe: true`: an import-mode target imports this file (the
+    # AGENTS.md beside it) instead of the source, and a target served through another file its
+    # editor already reads is not written (`served_by` names that file).
+    pointer: str | None = None
+    served_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,12 @@ class Config:
     nested: bool = False
     # Rules kept elsewhere, rendered before the source's own (includes.py).
     includes: tuple[Include, ...] = ()
+    rules_dir: str = DEFAULT_RULES_DIR
+    # A scoped rule for plain folders (`packages/api/**`) goes into that folder's own file for
+    # one-file editors that read nested files (AGENTS.md, GEMINI.md), not the root one.
+    rules_in_folders: bool = False
+    # Let the planner arrange the targets so each editor gets the rules once (airules.planner).
+    dedupe: bool = False
 
 
 def config_to_data(config: Config) -> tuple[object, ...]:
@@ -63,7 +76,7 @@ def config_to_data(config: Config) -> tuple[object, ...]:
 
 
 def config_from_data(data: tuple[object, ...]) -> Config:
-    source, targets, path, nested, includes = data
+    source, targets, path, nested, includes, rules_dir, rules_in_folders, dedupe = data
     if includes:
         from airules.includes import Include
 
@@ -74,6 +87,9 @@ def config_from_data(data: tuple[object, ...]) -> Config:
         path,  # type: ignore[arg-type]
         nested,  # type: ignore[arg-type]
         includes,  # type: ignore[arg-type]
+        rules_dir,  # type: ignore[arg-type]
+        rules_in_folders,  # type: ignore[arg-type]
+        dedupe,  # type: ignore[arg-type]
     )
 
 
@@ -226,6 +242,15 @@ class _Reader:
         if "source" in top:
             source = self.path(top["source"][1], "source")
         nested = self.boolean(top["nested"][1], "`nested`") if "nested" in top else False
+        dedupe = self.boolean(top["dedupe"][1], "`dedupe`") if "dedupe" in top else False
+        rules_dir = DEFAULT_RULES_DIR
+        if "rules_dir" in top:
+            rules_dir = self.path(top["rules_dir"][1], "rules_dir")
+            if rules_dir == source:
+                raise self.fail(top["rules_dir"][1], "`rules_dir` is the source file itself")
+        in_folders = False
+        if "rules_in_folders" in top:
+            in_folders = self.boolean(top["rules_in_folders"][1], "`rules_in_folders`")
         if "targets" not in top:
             raise self.fail(root, "has no `targets:`; list the editors, e.g. targets: [claude]")
         items = top["targets"][1]
@@ -258,6 +283,9 @@ class _Reader:
             path=self.filename,
             nested=nested,
             includes=includes,
+            rules_dir=rules_dir,
+            rules_in_folders=in_folders,
+            dedupe=dedupe,
         )
 
     def includes(

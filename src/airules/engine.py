@@ -9,10 +9,12 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from airules.advice import Advice, collect
+from airules import scoped
+from airules.advice import DUPLICATE_RULES, Advice, collect
 from airules.blocks import find_block, split_lines
 from airules.config import CONFIG_NAMES, MAX_CONFIG_BYTES, Config, TargetConfig, parse_config
 from airules.errors import FatalError
+from airules.planner import MANAGED_SETTINGS, arrange, duplicates
 from airules.render import (
     digest,
     normalize,
@@ -21,6 +23,7 @@ from airules.render import (
     render_owned,
     rules_text,
 )
+from airules.settings import AIDER_HEADER, add_read_entry, line_to_add
 from airules.targets import EDITORS
 from airules.tree import Tree
 
@@ -54,6 +57,8 @@ class TargetStatus:
     # mode: symlink: the link --fix makes (relative to the file's folder); `data` is the copy
     # written where symlinks cannot be made.
     link: str | None = None
+    # A generated file whose rule is gone: --fix deletes it.
+    delete: bool = False
 
     @property
     def needs_fix(self) -> bool:
@@ -303,8 +308,15 @@ def _plan_symlink(tree: Tree, target: TargetConfig, rules: str, source: str) -> 
     )
 
 
-def _plan_target(tree: Tree, target: TargetConfig, rules: str, source: str) -> TargetStatus:
+def _plan_target(
+    tree: Tree, target: TargetConfig, rules: str, source: str, extra: str = ""
+) -> TargetStatus:
     if target.mode == "symlink":
+        if extra:
+            raise FatalError(
+                f"{target.path}: is a symlink to {source}, which cannot also carry the rules "
+                "from the rules folder meant for it; use mode: copy or mode: import"
+            )
         return _plan_symlink(tree, target, rules, source)
     link = tree.readlink(target.path)
     if link is not None and _link_points_to(target.path, link, source):
@@ -312,9 +324,14 @@ def _plan_target(tree: Tree, target: TargetConfig, rules: str, source: str) -> T
             f"{target.path}: is a symlink to {source}, so writing it would change {source} "
             f"itself; add `mode: symlink` to this target, or delete the link"
         )
-    content = rules
+    content = rules + extra
     if target.mode == "import":
-        content = f"@{relative_source(source, target.path)}\n"
+        if target.pointer is not None:
+            # Under dedupe, a pointer imports the AGENTS.md beside it, which carries the rules
+            # and everything the rules folder adds.
+            content = f"@{relative_source(target.pointer, target.path)}\n"
+        else:
+            content = f"@{relative_source(source, target.path)}\n{extra}"
     current = _held(tree, target, content, source)
     if current is None:
         raw = tree.read(target.path)
@@ -336,7 +353,7 @@ def expand(tree: Tree, config: Config) -> list[TargetConfig]:
     """The configured targets and, with `nested: true`, each nested source's own targets."""
     targets = list(config.targets)
     if not config.nested:
-        return targets
+        return arrange(targets, config.dedupe)
     nestable = [t for t in config.targets if not t.custom and EDITORS[t.id].nested]
     # A file of that name at the top belongs to the root, which the source already serves.
     found = [
@@ -365,7 +382,7 @@ def expand(tree: Tree, config: Config) -> list[TargetConfig]:
                 )
             taken[path] = nested = replace(target, path=path, source=source)
             targets.append(nested)
-    return targets
+    return arrange(targets, config.dedupe)
 
 
 def plan(
@@ -373,9 +390,21 @@ def plan(
 ) -> list[TargetStatus]:
     """The status of every target; a target that cannot be read gets State.ERROR."""
     rules: dict[str, str | None] = {config.source: root_rules(tree, config)}
+    if targets is None:
+        targets = expand(tree, config)
+    # Targets dedupe serves through AGENTS.md, or points at it, get what the rules folder adds
+    # from AGENTS.md too, so not a second time here.
+    extra = scoped.plan_rules(
+        tree, config, [t for t in targets if t.served_by is None and t.pointer is None], decode
+    )
     statuses = []
-    for target in expand(tree, config) if targets is None else targets:
+    for target in targets:
         source = target.source or config.source
+        if target.served_by is not None:
+            # dedupe: its editor reads the rules in another file airules writes.
+            served = f"served by {target.served_by}"
+            statuses.append(TargetStatus(target.id, target.path, State.OK, None, "", b"", served))
+            continue
         try:
             if source not in rules:
                 # A nested source listed by git but deleted since serves nothing.
@@ -383,11 +412,103 @@ def plan(
             text = rules[source]
             if text is None:
                 continue
-            status = _plan_target(tree, target, text, source)
+            status = _plan_target(tree, target, text, source, extra.extra.get(target.path, ""))
         except FatalError as e:
             status = TargetStatus(target.id, target.path, State.ERROR, None, "", b"", str(e))
         statuses.append(replace(status, source=source))
+    statuses.extend(_plan_settings(tree, targets))
+    statuses.extend(_plan_scoped(tree, extra))
     return statuses
+
+
+def _plan_scoped(tree: Tree, rules: scoped.RulesPlan) -> list[TargetStatus]:
+    """The owned file of each scoped rule, and the stale ones --fix deletes."""
+    statuses = []
+    for target, body in rules.files:
+        assert target.source is not None
+        try:
+            status = _plan_target(tree, target, body, target.source)
+        except FatalError as e:
+            status = TargetStatus(target.id, target.path, State.ERROR, None, "", b"", str(e))
+        statuses.append(replace(status, source=target.source))
+    for gone in rules.stale:
+        why = f"was generated from {gone.source}, which no longer makes it"
+        statuses.append(
+            TargetStatus(
+                gone.id,
+                gone.path,
+                State.EDITED if gone.edited else State.DRIFTED,
+                gone.text,
+                "",
+                b"",
+                f"{why}, and was edited by hand since; --fix --force deletes it"
+                if gone.edited
+                else f"{why}; --fix deletes it",
+                source=gone.source,
+                delete=True,
+            )
+        )
+    return statuses
+
+
+def _plan_settings(tree: Tree, targets: Sequence[TargetConfig]) -> list[TargetStatus]:
+    """The settings files that make an editor read its file (Aider's `read:`)."""
+    out = []
+    for target in targets:
+        editor = None if target.custom else EDITORS.get(target.id)
+        if editor is None or target.served_by is not None or target.source is not None:
+            continue
+        for read in editor.reads:
+            if read.setting is None or read.setting.file not in MANAGED_SETTINGS:
+                continue
+            path = read.setting.file
+            try:
+                out.append(_plan_read_entry(tree, target, path))
+            except FatalError as e:
+                out.append(TargetStatus(target.id, path, State.ERROR, None, "", b"", str(e)))
+    return out
+
+
+def _plan_read_entry(tree: Tree, target: TargetConfig, path: str) -> TargetStatus:
+    raw = tree.read(path)
+    name = EDITORS[target.id].name
+    if raw is None:
+        new = AIDER_HEADER + line_to_add(target.path) + "\n"
+        return TargetStatus(
+            target.id,
+            path,
+            State.MISSING,
+            None,
+            new,
+            new.encode("utf-8"),
+            f"{name} reads {target.path} only when this file lists it under `read:`",
+        )
+    current = decode(path, raw)
+    old = normalize(current)
+    edit = add_read_entry(old, target.path)
+    if edit.text is None:
+        # Nothing is written; --force cannot help either (new == old).
+        return TargetStatus(
+            target.id,
+            path,
+            State.EDITED,
+            old,
+            old,
+            raw,
+            f"{edit.problem}, so airules does not edit it and {name} never reads "
+            f"{target.path}; add it under `read:` by hand (`{line_to_add(target.path)}`)",
+        )
+    if edit.text == old:
+        return TargetStatus(target.id, path, State.OK, old, old, raw)
+    return TargetStatus(
+        target.id,
+        path,
+        State.MISSING,
+        old,
+        edit.text,
+        _encode(edit.text, current),
+        f"does not list {target.path} under `read:`, so {name} never reads it; --fix adds it",
+    )
 
 
 def apply(
@@ -397,9 +518,16 @@ def apply(
     a symlink that had to be written as a copy comes back with `link=None` and a message."""
     written = []
     for status in statuses:
+        if status.old is not None and status.new == status.old and status.link is None:
+            # A file that needs a hand edit airules cannot make safely (Aider's settings).
+            continue
         if status.state in (State.MISSING, State.DRIFTED) or (
             force and status.state is State.EDITED
         ):
+            if status.delete:
+                tree.remove(status.path)  # type: ignore[attr-defined]
+                written.append(status)
+                continue
             if status.link is not None:
                 if tree.symlink(status.path, status.link):
                     written.append(status)
@@ -427,7 +555,7 @@ def advise(
     final: list[tuple[TargetConfig, str]] = []
     for status in statuses:
         target = by_path.get(status.path)
-        if target is None or status.state is State.ERROR:
+        if target is None or status.state is State.ERROR or target.served_by is not None:
             continue
         text = status.new
         if status.link is not None:
@@ -452,4 +580,17 @@ def advise(
             # A rules folder that links outside the root is none of our business to list.
             return []
 
-    return collect(final, config_path=config.path, read=read, list_dir=list_dir)
+    out = collect(final, config_path=config.path, read=read, list_dir=list_dir)
+    for target, message, unavoidable in duplicates(targets, dedupe=config.dedupe):
+        out.append(Advice(DUPLICATE_RULES, target.path, message, note=unavoidable))
+    for target in targets:
+        if target.served_by is not None and read(target.path) is not None:
+            out.append(
+                Advice(
+                    DUPLICATE_RULES,
+                    target.path,
+                    f"{EDITORS[target.id].name} reads the rules in {target.served_by} "
+                    "(dedupe: true), so this file is a second copy; delete it",
+                )
+            )
+    return out

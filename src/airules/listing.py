@@ -14,19 +14,42 @@ MAX_LISTED_FILES = 1000
 
 
 def walk_files(real: str, folder: str) -> list[str]:
-    """The files below the real folder `real`, named as `folder/...`, sorted and bounded."""
+    """The files below the real folder `real`, named as `folder/...`, sorted and bounded.
+
+    What `os.walk` gives (links to folders are not followed, unreadable folders are skipped),
+    with `os.scandir` directly: the replay lists a folder per editor that scopes rules.
+    """
     out: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(real):
-        dirnames.sort()
-        rel = os.path.relpath(dirpath, real).replace(os.sep, "/")
-        prefix = folder if rel == "." else f"{folder}/{rel}"
-        for filename in sorted(filenames):
-            if filename.endswith(TMP_SUFFIX):
-                continue
-            out.append(f"{prefix}/{filename}")
-            if len(out) >= MAX_LISTED_FILES:
-                return out
+    _walk(real, folder, out)
     return out
+
+
+def _walk(real: str, prefix: str, out: list[str]) -> bool:
+    """Add the files below `real` to `out`; True once the bound is reached."""
+    try:
+        with os.scandir(real) as it:
+            entries = list(it)
+    except OSError:
+        return False
+    files: list[str] = []
+    folders: list[os.DirEntry[str]] = []
+    for entry in entries:
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        if is_dir:
+            folders.append(entry)
+        elif not entry.name.endswith(TMP_SUFFIX):
+            files.append(entry.name)
+    for name in sorted(files):
+        out.append(f"{prefix}/{name}")
+        if len(out) >= MAX_LISTED_FILES:
+            return True
+    for entry in sorted(folders, key=lambda e: e.name):
+        if not entry.is_symlink() and _walk(entry.path, f"{prefix}/{entry.name}", out):
+            return True
+    return False
 
 
 def git_files_named(root: str, name: str) -> tuple[int, list[str], str]:

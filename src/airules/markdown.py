@@ -117,7 +117,11 @@ def pr_body(
             added, removed = _counts(status)
             change = f"+{added} -{removed}"
         label = _label(status, status.path in wrote)
-        out.append(f"| {code(status.path, cell=True)} | {label} | {change} |\n")
+        # Files made from a rule in the rules folder name it.
+        rule = ""
+        if status.source and status.source != source:
+            rule = f" from {code(status.source, cell=True)}"
+        out.append(f"| {code(status.path, cell=True)}{rule} | {label} | {change} |\n")
     skipped = [s for s in statuses if s.state is State.EDITED and s.path not in wrote]
     if skipped:
         out.append(

@@ -7,9 +7,11 @@ import json
 from collections.abc import Sequence
 
 from airules.advice import Advice
+from airules.config import Config, TargetConfig
 from airules.engine import State, TargetStatus
+from airules.planner import explain_line, reach
 from airules.render import FIX_COMMAND
-from airules.targets import EDITORS, Editor
+from airules.targets import EDITORS, READERS, Editor, Read
 
 DIFF_LINES = 40
 
@@ -75,6 +77,9 @@ def _diff(status: TargetStatus, full: bool, color: bool) -> str:
 
 
 def _describe(status: TargetStatus) -> str:
+    if status.state is State.EDITED and status.old is not None and status.new == status.old:
+        # Not edited by hand: a settings file airules cannot edit safely (see settings.py).
+        return f"needs a hand edit: {status.message}"
     text: str = status.state.value
     if status.message and status.state is not State.DRIFTED:
         text += f": {status.message}"
@@ -82,13 +87,16 @@ def _describe(status: TargetStatus) -> str:
 
 
 def warning_lines(warnings: Sequence[Advice], color: bool) -> list[str]:
-    return [f"{w.location}: {_paint('warning', _YELLOW, color)}: {w.message}\n" for w in warnings]
+    return [
+        f"{w.location}: {_paint('note' if w.note else 'warning', _YELLOW, color)}: {w.message}\n"
+        for w in warnings
+    ]
 
 
 def _strict_line(warnings: Sequence[Advice], strict: bool) -> list[str]:
-    if not (warnings and strict):
+    n = sum(not w.note for w in warnings)
+    if not (n and strict):
         return []
-    n = len(warnings)
     return [f"airules: {n} warning{'s' if n != 1 else ''}, and --strict fails on warnings\n"]
 
 
@@ -108,7 +116,9 @@ def check_text(
         if status.state is State.OK and quiet:
             continue
         label = _paint(_describe(status), _STATE_COLOR[status.state], color)
-        if status.state is State.DRIFTED:
+        if status.delete and status.state is State.DRIFTED:
+            label = _paint(f"stale: {status.message}", _STATE_COLOR[status.state], color)
+        elif status.state is State.DRIFTED:
             label = _paint(
                 f"out of date with {status.source or source}", _STATE_COLOR[status.state], color
             )
@@ -155,7 +165,9 @@ def fix_text(
     for status in statuses:
         if status.path in wrote:
             verb = "created" if status.old is None else "updated"
-            if status.state is State.EDITED:
+            if status.delete:
+                verb = f"deleted (generated from {status.source}, which no longer makes it)"
+            elif status.state is State.EDITED:
                 verb = "overwritten (hand edits replaced, --force)"
             done = wrote[status.path]
             if done.link is not None:
@@ -163,6 +175,8 @@ def fix_text(
             elif status.link is not None:
                 verb += f" as a copy: {done.message}"
             out.append(f"{status.path}: {_paint(verb, _GREEN, color)}\n")
+        elif status.state is State.EDITED and status.new == status.old:
+            out.append(f"{status.path}: {_paint(_describe(status), _YELLOW, color)}\n")
         elif status.state is State.EDITED:
             label = _paint(f"edited by hand, left unchanged: {status.message}", _YELLOW, color)
             out.append(
@@ -170,7 +184,10 @@ def fix_text(
                 "or rerun with --force to overwrite it\n"
             )
         elif not quiet:
-            out.append(f"{status.path}: {_paint('ok', _GREEN, color)}\n")
+            # A target dedupe serves through another file says which.
+            served = status.old is None and not status.data and status.message
+            label = f"ok: {status.message}" if served else "ok"
+            out.append(f"{status.path}: {_paint(label, _GREEN, color)}\n")
     out.extend(warning_lines(warnings, color))
     if written:
         n = len(written)
@@ -203,12 +220,22 @@ def json_report(
                 "path": s.path,
                 "state": JSON_STATE[s.state],
                 "message": s.message,
+                # The rules file it is made from: the source, or a rule in the rules folder.
+                "source": s.source,
                 "written": s.path in wrote,
+                "delete": s.delete,
             }
             for s in statuses
         ],
         "warnings": [
-            {"kind": w.kind, "path": w.path, "line": w.line, "message": w.message} for w in warnings
+            {
+                "kind": w.kind,
+                "path": w.path,
+                "line": w.line,
+                "message": w.message,
+                "severity": "note" if w.note else "warning",
+            }
+            for w in warnings
         ],
     }
     return json.dumps(doc, indent=2) + "\n"
@@ -229,6 +256,14 @@ def _features(editor: Editor) -> list[str]:
     return out
 
 
+def scoping(editor: Editor) -> str:
+    """How the editor takes a rule limited to some paths, in a few words."""
+    if editor.scope is None:
+        return "sections"
+    keys = ", ".join(key for key, _ in editor.scope.front_matter)
+    return f"{editor.scope.path} ({keys})"
+
+
 def successor(editor: Editor) -> str:
     return f"`{editor.successor}`" if editor.successor in EDITORS else editor.successor
 
@@ -245,7 +280,7 @@ def _status(editor: Editor, *, long: bool) -> str:
 
 def editors_table(editors: Sequence[Editor] = tuple(EDITORS.values())) -> str:
     """The registry as aligned columns, for `airules-check --list`."""
-    header = ("ID", "EDITOR", "FILE", "KIND", "APPLIED BY", "FEATURES", "STATUS")
+    header = ("ID", "EDITOR", "FILE", "KIND", "APPLIED BY", "SCOPED RULES", "FEATURES", "STATUS")
     rows = [header] + [
         (
             e.id,
@@ -253,6 +288,7 @@ def editors_table(editors: Sequence[Editor] = tuple(EDITORS.values())) -> str:
             e.path,
             "shared" if e.shared else "owned",
             _front_matter_summary(e) or "-",
+            scoping(e),
             ", ".join(_features(e)) or "-",
             _status(e, long=False),
         )
@@ -263,17 +299,134 @@ def editors_table(editors: Sequence[Editor] = tuple(EDITORS.values())) -> str:
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
+def verified_with(editor: Editor) -> str:
+    """The agent CLI runs (conformance/results.json) that showed what `editor` reads."""
+    runs = dict.fromkeys(
+        e.removeprefix("conformance:").replace("@", " ")
+        for read in editor.reads
+        for e in read.evidence
+        if e.startswith("conformance:")
+    )
+    return ", ".join(runs)
+
+
 def editors_markdown(editors: Sequence[Editor] = tuple(EDITORS.values())) -> str:
     """The registry as the README's Markdown table."""
     lines = [
-        "| id | editor | file | kind | front matter | features | status |",
-        "|---|---|---|---|---|---|---|",
+        "| id | editor | file | kind | front matter | features | status | verified with |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for e in editors:
         front = f"`{_front_matter_summary(e)}`" if e.front_matter else ""
         lines.append(
             f"| `{e.id}` | [{e.name}]({e.docs}) | `{e.path}` | "
             f"{'shared' if e.shared else 'owned'} | {front} | {', '.join(_features(e))} | "
-            f"{_status(e, long=True)} |"
+            f"{_status(e, long=True)} | {verified_with(e)} |"
         )
+    return "\n".join(lines) + "\n"
+
+
+def _read_data(read: Read) -> dict[str, object]:
+    out: dict[str, object] = {"paths": list(read.paths), "when": read.when}
+    if read.unless:
+        out["unless"] = read.unless
+    if read.setting is not None:
+        out["setting"] = {"file": read.setting.file, "key": read.setting.key}
+    if read.surface:
+        out["surface"] = read.surface
+    out["evidence"] = list(read.evidence)
+    return out
+
+
+def editors_json() -> str:
+    """The registry as data, for `airules-check --list --format json`."""
+    doc = {
+        "version": 1,
+        "editors": [
+            {
+                "id": e.id,
+                "name": e.name,
+                "path": e.path,
+                "kind": "shared" if e.shared else "owned",
+                "front_matter": e.front_matter,
+                "docs": e.docs,
+                "status": e.status,
+                "since": e.since,
+                "successor": e.successor,
+                "note": e.note,
+                "imports": e.imports,
+                "nested": e.nested,
+                "limit": None
+                if e.limit is None
+                else {"size": e.limit.size, "unit": e.limit.unit, "cumulative": e.limit.cumulative},
+                "reads": [_read_data(r) for r in e.reads],
+            }
+            for e in EDITORS.values()
+        ],
+        "readers": [
+            {"id": r.id, "name": r.name, "docs": r.docs, "reads": [_read_data(x) for x in r.reads]}
+            for r in READERS.values()
+        ],
+    }
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def explain_text(targets: Sequence[TargetConfig], config: Config) -> str:
+    """`--explain`: one line per editor with the files it reads and how often the rules reach
+    it, then the agents without a file of their own that read these files."""
+    items = reach(targets)
+    mode = "on" if config.dedupe else "off (add `dedupe: true` to serve each editor once)"
+    lines = [f"airules: dedupe is {mode}"]
+    lines += [explain_line(item) for item in items if item.path]
+    others = [item for item in items if not item.path]
+    if others:
+        lines.append("Agents without a file of their own:")
+        lines += [f"  {explain_line(item)}" for item in others]
+    return "\n".join(lines) + "\n"
+
+
+def explain_json(targets: Sequence[TargetConfig], config: Config) -> str:
+    doc = {
+        "version": 1,
+        "dedupe": config.dedupe,
+        "editors": [
+            {
+                "id": item.id,
+                "path": item.path or None,
+                "files": [s.path for s in item.seen],
+                "copies": item.copies,
+                "served_by": item.served_by,
+            }
+            for item in reach(targets)
+        ],
+    }
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def scopes_markdown(editors: Sequence[Editor] = tuple(EDITORS.values())) -> str:
+    """How each editor takes a scoped rule (`ai-rules/NAME.md` with `paths:`), for the README."""
+    from airules.scoped import Rule, front_matter
+
+    example = Rule(
+        name="NAME",
+        source="ai-rules/NAME.md",
+        body="",
+        paths=("src/**", "tests/**"),
+        description="DESCRIPTION",
+    )
+    lines = [
+        "| id | scoped rule goes to | its front matter (`paths: [src/**, tests/**]`, "
+        "`description: DESCRIPTION`) | why this form |",
+        "|---|---|---|---|",
+    ]
+    for e in editors:
+        if e.scope is None:
+            lines.append(
+                f"| `{e.id}` | a section of `{e.path}` under `## For files matching ...` | "
+                f"| does not scope: {e.no_scope} |"
+            )
+            continue
+        front = front_matter(e.scope, example).rstrip("\n").replace("\n", "<br>")
+        why = e.scope.note or "as documented"
+        lines.append(f"| `{e.id}` | `{e.scope.path}` | `{front}` | [{why}]({e.scope.docs}) |")
     return "\n".join(lines) + "\n"

@@ -23,7 +23,7 @@ from typing import Any
 
 from airules import __version__
 from airules.cache import CONFIG_NAMES
-from airules.config import DEFAULT_SOURCE, MODES, TARGET_KEYS, TOP_KEYS
+from airules.config import DEFAULT_RULES_DIR, DEFAULT_SOURCE, MODES, TARGET_KEYS, TOP_KEYS
 from airules.targets import EDITORS
 
 # The GitHub repository airules is published from: the one place its owner is written, for the
@@ -90,6 +90,13 @@ def _top_properties() -> dict[str, Schema]:
             "description": "Also serve every ai-rules.md below the root, with copies of the "
             "directory-level targets beside each.",
         },
+        "dedupe": {
+            "type": "boolean",
+            "default": False,
+            "description": "Serve each editor the rules once: skip a file its editor already "
+            "reads elsewhere, and point files of editors that follow @imports at AGENTS.md "
+            "(`airules-check --explain` shows the plan).",
+        },
         "targets": {
             "type": "array",
             "minItems": 1,
@@ -109,6 +116,21 @@ def _top_properties() -> dict[str, Schema]:
             "OWNER/REPO/PATH@REF on GitHub, https://HOST/REPO.git//PATH@REF on a git server, "
             "or a path in this repository.",
             "items": {"type": "string", "minLength": 1, "pattern": r"^[^\s]+$"},
+        },
+        "rules_dir": {
+            **_relpath(
+                "The folder of more rules, one NAME.md each, with optional front matter "
+                "(`paths:`, `description:`, `editors:`): always-on rules follow the source, "
+                "scoped ones go into each editor's own scoping form."
+            ),
+            "default": DEFAULT_RULES_DIR,
+        },
+        "rules_in_folders": {
+            "type": "boolean",
+            "default": False,
+            "description": "A scoped rule whose globs are all plain folders (`packages/api/**`) "
+            "goes into that folder's own AGENTS.md / GEMINI.md instead of a section of the root "
+            "one.",
         },
     }
 

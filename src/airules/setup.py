@@ -38,8 +38,9 @@ CI_VARIABLES = (
 )
 FLAGS_EXAMPLE = "airules-check --init --claude --cursor"
 TITLE = "Which editors should airules set up? The ones found in this repository are selected."
-# Folders many tools write in, so their presence says nothing about any one editor.
-_COMMON_FOLDERS = frozenset({".github"})
+# Folders many tools write in, so their presence says nothing about any one editor
+# (`.agents/` holds skills for several agents; Antigravity's rules are `.agents/rules/`).
+_COMMON_FOLDERS = frozenset({".github", ".agents"})
 
 
 def ci_variable(env: Mapping[str, str]) -> str | None:
@@ -100,6 +101,9 @@ def config_text(ids: Sequence[str], source: str = DEFAULT_SOURCE) -> str:
         "# then run `airules-check --fix`. Add or remove editors below; `airules-check --list`",
         "# lists the ids.",
         f"source: {source}",
+        "# Serve each editor the rules once: skip a file its editor reads elsewhere, point",
+        "# CLAUDE.md and GEMINI.md at AGENTS.md (`airules-check --explain` shows the plan).",
+        "dedupe: true",
         "targets:",
     ]
     lines += [f"  - {i:<{width}}  # {EDITORS[i].name}: {EDITORS[i].path}" for i in ids]

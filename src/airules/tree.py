@@ -199,6 +199,22 @@ class LocalTree:
                 "free some space or fix the folder's permissions, then run again"
             ) from None
 
+    def remove(self, path: str) -> None:
+        """Delete the file (or link) at `path`; a file already gone is no error. Trees without
+        this method (the GitHub one) never get a generated file to delete."""
+        folder = self._real(posixpath.dirname(path) or ".", shown=path)
+        try:
+            st = os.lstat(folder / posixpath.basename(path))
+            if stat.S_ISDIR(st.st_mode):
+                raise FatalError(f"{path}: is a directory, not a file; airules leaves it")
+            os.unlink(folder / posixpath.basename(path))
+        except FileNotFoundError:
+            return
+        except OSError as e:
+            raise FatalError(
+                f"{path}: cannot be deleted ({e.strerror}); fix the folder's permissions"
+            ) from None
+
     def readlink(self, path: str) -> str | None:
         folder = self._real(posixpath.dirname(path) or ".", shown=path)
         try:

@@ -541,20 +541,34 @@ class RemoteTree(NoSymlinks):
             self._miss(Want(listing=True), "the list of files")
 
     def list_dir(self, folder: str) -> list[str]:
-        self._listing()
-        out: list[str] = []
-        todo = [folder]
-        while todo:
-            here = todo.pop()
-            for name, entry in (self.snap.dirs.get(here) or {}).items():
-                path = f"{here}/{name}" if here else name
-                if entry.type == "tree":
-                    todo.append(path)
-                elif entry.type == "blob":
-                    out.append(path)
-        return sorted(out)
+        """The files below `folder`, walked level by level without recursion; a folder the
+        snapshot lacks is asked for, all of one level in one round (not the whole tree)."""
+        if folder and self._dir(folder, folder) is None:
+            return []
+        while True:
+            out: list[str] = []
+            missing: set[str] = set()
+            todo = [folder]
+            while todo:
+                here = todo.pop()
+                entries = self.snap.dirs.get(here)
+                if entries is None:
+                    if here not in self.snap.absent:
+                        missing.add(here)
+                    continue
+                for name, entry in entries.items():
+                    path = f"{here}/{name}" if here else name
+                    if entry.type == "tree":
+                        todo.append(path)
+                    elif entry.type == "blob":
+                        out.append(path)
+            if not missing:
+                return sorted(out)
+            self._miss(Want(dirs=missing), folder)
 
     def find_files(self, name: str) -> list[str]:
+        # Every folder: one recursive listing (level by level for a tree too large for it).
+        self._listing()
         return sorted(p for p in self.list_dir("") if posixpath.basename(p) == name)
 
     def sync_holds(self) -> bool | None:

@@ -1,0 +1,94 @@
+"""`airules-pr` with a rules folder: real PyGithub against the fake GitHub on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from conftest import git
+from fake_github import FakeGitHub
+
+from airules import cli
+from airules.github.cli import main
+
+TOKEN = "ghs_Secret0Token1For2Tests3Only4xyz"
+REPO = "acme/widgets"
+BRANCH = "airules/sync"
+FAST = "retries=2,max_wait=1,backoff=0,request_spacing=0,write_spacing=0"
+FILES = {
+    ".airules.yml": "targets: [claude, cursor, agents, copilot]\n",
+    "ai-rules.md": "# Rules\n\n- Write tests first.\n",
+    "ai-rules/style.md": "- Name things plainly.\n",
+    "ai-rules/testing.md": "---\npaths: [tests/**]\ndescription: Tests\n---\n- Use fixtures.\n",
+    "README.md": "# Widgets\n",
+}
+
+
+@pytest.fixture
+def fake(monkeypatch, tmp_path):
+    server = FakeGitHub(token=TOKEN)
+    server.start()
+    monkeypatch.setenv("GITHUB_API_URL", server.url)
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    monkeypatch.setenv("GITHUB_REPOSITORY", REPO)
+    monkeypatch.setenv("AIRULES_PR_LIMITS", FAST)
+    monkeypatch.setenv("GITHUB_OUTPUT", str(tmp_path / "github_output"))
+    yield server
+    server.stop()
+    assert server.errors == []
+
+
+def fixed_locally(tmp_path: Path, files: dict[str, str]) -> dict[str, bytes]:
+    """What `airules-check --fix` writes in a checkout holding `files`."""
+    root = tmp_path / "local"
+    root.mkdir()
+    git(root, "init", "-q")
+    for path, content in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(content)
+    cwd = Path.cwd()
+    os.chdir(root)
+    try:
+        cli.main(["--fix", "--quiet"])
+    finally:
+        os.chdir(cwd)
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in root.rglob("*")
+        if p.is_file() and ".git" not in p.relative_to(root).parts
+    }
+
+
+def test_pull_request_writes_the_scoped_files_the_local_fix_writes(fake, capsys, tmp_path):
+    fake.create_repo(REPO, FILES)
+    assert main([]) == 0
+    out, err = capsys.readouterr()
+    assert TOKEN not in out + err
+    assert "operation: created" in out
+    # The rules folder was read through the API: same bytes as the local --fix.
+    assert fake.files(REPO, BRANCH) == fixed_locally(tmp_path, FILES)
+    branch = fake.files(REPO, BRANCH)
+    assert b"- Use fixtures." in branch[".claude/rules/testing.md"]
+    assert b"## For files matching `tests/**`" in branch["AGENTS.md"]
+    assert b"- Name things plainly." in branch["CLAUDE.md"]
+    # The body names the rule each generated file comes from.
+    body = fake.pulls(REPO)[0]["body"]
+    assert "| `.cursor/rules/testing.mdc` from `ai-rules/testing.md` | missing: added |" in body
+    assert "| `CLAUDE.md` | missing: added |" in body
+
+    # A changed rule updates the same pull request; an unchanged run changes nothing.
+    fake.push(REPO, "main", {"ai-rules/testing.md": "---\npaths: [tests/**]\n---\n- Changed.\n"})
+    assert main([]) == 0
+    assert "operation: updated" in capsys.readouterr().out
+    assert b"- Changed." in fake.files(REPO, BRANCH)[".claude/rules/testing.md"]
+    assert len(fake.pulls(REPO)) == 1
+
+
+def test_a_bad_rule_fails_the_run_without_writing(fake, capsys):
+    fake.create_repo(REPO, {**FILES, "ai-rules/bad.md": "---\npaths: [/etc/**]\n---\nx\n"})
+    before = fake.snapshot()
+    assert main([]) == 2
+    _, err = capsys.readouterr()
+    assert "ai-rules/bad.md:2: the glob '/etc/**' is absolute" in err
+    assert fake.snapshot() == before
