@@ -61,17 +61,21 @@ def test_second_identical_clean_run_is_replayed_without_importing_the_engine(cle
         pytest.param("ai-rules.md", lambda b: b.replace(b"first", b"firsT"), 1, id="source-byte"),
         pytest.param("CLAUDE.md", lambda b: b.replace(b"Notes", b"Nates"), 0, id="text-outside"),
         pytest.param("CLAUDE.md", lambda b: b.replace(b"small", b"smalL"), 1, id="shared-block"),
-        pytest.param("AGENTS.md", lambda b: b[:-1], 1, id="shared-last-byte"),
+        # Markdown that means the same (a final newline, below one more) is in sync.
+        pytest.param("AGENTS.md", lambda b: b[:-1], 0, id="shared-last-byte"),
+        pytest.param("CLAUDE.md", lambda b: b.replace(b"\n- ", b"\n* "), 0, id="markers"),
         pytest.param(
             ".cursor/rules/ai-rules.mdc",
             lambda b: b.replace(b"true", b"True"),
             1,
             id="front-matter",
         ),
-        pytest.param(".windsurf/rules/ai-rules.md", lambda b: b + b"\n", 1, id="owned-newline"),
+        pytest.param(".windsurf/rules/ai-rules.md", lambda b: b + b"\n", 0, id="owned-newline"),
+        pytest.param(".windsurf/rules/ai-rules.md", lambda b: b + b"x\n", 1, id="owned-text"),
         pytest.param(".airules.yml", lambda b: b + b" ", 0, id="config-space"),
+        # CLAUDE.md's block is then generated for no target: an orphan, reported.
         pytest.param(
-            ".airules.yml", lambda b: b.replace(b"claude, ", b""), 0, id="config-target-removed"
+            ".airules.yml", lambda b: b.replace(b"claude, ", b""), 1, id="config-target-removed"
         ),
         pytest.param("CLAUDE.md", lambda b: b.replace(b"\n", b"\r\n"), 0, id="crlf-only"),
     ],
@@ -247,6 +251,6 @@ def test_a_changed_byte_in_the_config_is_parsed_again(repo, before, after):
         reported = [
             line
             for line in out.splitlines()
-            if line.startswith(f"{path}: ") and "warning" not in line
+            if line.startswith(f"{path}: ") and "warning" not in line and "no longer" not in line
         ]
         assert bool(reported) is (editor in after)

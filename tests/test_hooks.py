@@ -122,6 +122,9 @@ def test_check_hook_fails_on_missing_and_drifted_files_and_passes_once_fixed(
     result = pre_commit(project, pre_commit_home, "run", "--all-files")
     assert result.returncode == 1, result.stdout
     assert "CLAUDE.md: missing" in result.stdout
+    # Under the framework the advice is what a pre-commit user can run.
+    assert "run `pre-commit run airules-fix --all-files`" in result.stdout
+    assert "airules-check --fix`" not in result.stdout
 
     subprocess.run([AIRULES_CHECK, "--fix"], cwd=project, capture_output=True)
     commit_all(project)

@@ -370,12 +370,78 @@ def test_missing_source_is_offered_the_starter(repo):
     child.sendline("y")
     wait_for_picker(child)
     child.send(move(IDS[0], "agents") + " \r")
+    # The starter is shown, and the editors' files wait until the person says so.
+    child.expect("## How to work here")
+    child.expect(r"Write AGENTS.md from this starter now, placeholders and all\? .*\[y/N\]")
+    child.sendline("y")
     code, output = finish(child)
     assert code == 1, output
     assert "ai-rules.md: created from the starter rules" in output
     assert (repo / "ai-rules.md").read_bytes() == starter_rules()
     assert config_ids(repo) == ["agents"]
     assert "## How to work here" in (repo / "AGENTS.md").read_text()
+
+
+@needs_posix_terminal
+def test_the_starter_goes_only_into_the_source_until_confirmed(repo):
+    (repo / "ai-rules.md").unlink()
+    child = spawn(repo, "--init")
+    child.expect(r"Create a starter ai-rules.md to edit\? \[y/N\]")
+    child.sendline("y")
+    wait_for_picker(child)
+    child.send(move(IDS[0], "agents") + " \r")
+    child.expect(r"placeholders and all\? .*\[y/N\]")
+    child.sendline("")
+    code, output = finish(child)
+    assert code == 1, output
+    assert "edit ai-rules.md, then run `airules-check --fix` to write AGENTS.md" in output
+    assert (repo / "ai-rules.md").read_bytes() == starter_rules()
+    assert config_ids(repo) == ["agents"]
+    assert not (repo / "AGENTS.md").exists()
+
+
+@needs_posix_terminal
+def test_init_offers_adoption_when_the_editors_files_hold_rules(repo):
+    (repo / "ai-rules.md").unlink()
+    (repo / "CLAUDE.md").write_text("# Notes\n\n- Use tabs.\n")
+    (repo / ".clinerules").write_text("- Answer briefly.\n")
+    child = spawn(repo, "--init")
+    # No starter where rules exist: CLAUDE.md and the legacy .clinerules are pre-selected.
+    wait_for_picker(child)
+    child.send("\r")
+    child.expect(r"CLAUDE.md, .clinerules already hold rules. Bring them into ai-rules.md\?")
+    child.sendline("")
+    child.expect(r"Write these \d+ changes\? \[y/N\] ")
+    child.sendline("y")
+    code, output = finish(child)
+    assert code == 1, output
+    assert config_ids(repo) == ["claude", "cline"]
+    rules = (repo / "ai-rules.md").read_text()
+    assert "- Use tabs." in rules and "- Answer briefly." in rules
+    assert "Use tabs." in (repo / ".clinerules/ai-rules.md").read_text()
+    assert main([]) == 0
+
+
+def test_init_after_copying_claude_md_to_the_source_adopts_instead_of_doubling(repo, capsys):
+    # The first thing a new user tries: cp CLAUDE.md ai-rules.md, then --init.
+    (repo / "CLAUDE.md").write_text("# Project\n\n- Use tabs.\n- Answer briefly.\n")
+    (repo / "ai-rules.md").write_text((repo / "CLAUDE.md").read_text())
+    assert main(["--init", "--claude"]) == 2
+    assert "`airules-check --adopt --claude`" in capsys.readouterr().err
+    assert not (repo / ".airules.yml").exists()
+    assert main(["--adopt", "--yes", "--claude"]) == 1
+    claude = (repo / "CLAUDE.md").read_text()
+    assert claude.count("Use tabs.") == 1 and claude.startswith("<!-- airules:begin")
+    assert main([]) == 0
+
+
+def test_init_with_flags_points_at_adopt_when_files_hold_rules(repo, capsys):
+    (repo / "ai-rules.md").unlink()
+    (repo / "CLAUDE.md").write_text("- Use tabs.\n")
+    assert main(["--init", "--claude"]) == 2
+    err = capsys.readouterr().err
+    assert "CLAUDE.md already holds rules" in err and "`airules-check --adopt --claude`" in err
+    assert snapshot(repo) == {"CLAUDE.md": b"- Use tabs.\n"}
 
 
 @needs_posix_terminal
@@ -442,3 +508,23 @@ def test_ci_false_still_asks(repo):
     assert code == 130
     assert "setup cancelled" in output
     assert snapshot(repo) == {"ai-rules.md": (repo / "ai-rules.md").read_bytes()}
+
+
+def test_every_starter_placeholder_is_known():
+    from airules.render import STARTER_PLACEHOLDER_RE
+
+    lines = [line for line in starter_rules().decode().splitlines() if ": (" in line]
+    assert len(lines) == len(STARTER_PLACEHOLDER_RE.findall(starter_rules().decode())) == 6
+
+
+def test_placeholders_never_land_in_a_hand_written_file(repo, capsys):
+    (repo / "ai-rules.md").write_bytes(starter_rules())
+    (repo / "CLAUDE.md").write_text("# Mine\n\nHand-written.\n")
+    (repo / ".airules.yml").write_text("targets: [claude, agents]\n")
+    assert main(["--fix"]) == 2
+    err = capsys.readouterr().err
+    assert "ai-rules.md:8: still holds the starter's placeholder" in err and "CLAUDE.md" in err
+    assert (repo / "CLAUDE.md").read_text() == "# Mine\n\nHand-written.\n"
+    # A file holding nothing but the rules may have them: that is what the starter is for.
+    (repo / "CLAUDE.md").unlink()
+    assert main(["--fix"]) == 1

@@ -23,6 +23,16 @@ DEPRECATED_EDITOR = "deprecated-editor"
 # An editor reads the rules more than once (airules.planner), or a file dedupe no longer writes
 # is still there.
 DUPLICATE_RULES = "duplicate-rules"
+# Every kind, in one place: `warnings:` in the config turns any of them off by this name.
+WARNING_KINDS = (
+    CLAUDE_HIDES_AGENTS,
+    ZED_FIRST_MATCH_KIND,
+    CURSOR_MD_IGNORED,
+    MDC_WITHOUT_FRONT_MATTER,
+    SIZE_LIMIT,
+    DEPRECATED_EDITOR,
+    DUPLICATE_RULES,
+)
 
 CURSOR_RULES = ".cursor/rules"
 # Claude Code imports with `@path`, relative to the importing file.

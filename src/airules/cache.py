@@ -411,3 +411,20 @@ class Recorder:
         found = self.tree.list_dir(folder)
         self.observed["d", folder] = tuple(found)
         return found
+
+    # Orphans (orphans.py). The search is not replayed: a replay spawning `git grep` would cost
+    # more than the whole clean check. Orphans appear when the config changes (an input), so a
+    # replayed run can only miss one that a commit added without touching config or targets.
+    def grep_generated(self, patterns: tuple[str, ...], pathspecs: tuple[str, ...]) -> list[str]:
+        grep = getattr(self.tree, "grep_generated", None)
+        return [] if grep is None else list(grep(patterns, pathspecs))
+
+    # Only asked about a file that looks edited by hand: that run exits 1 and is not stored.
+    def committed(self, path: str) -> bytes | None:
+        committed = getattr(self.tree, "committed", None)
+        return None if committed is None else committed(path)
+
+    # Only asked when --fix creates a file: a run that writes is never replayed.
+    def new_file_eol(self, path: str) -> str:
+        eol = getattr(self.tree, "new_file_eol", None)
+        return "\n" if eol is None else str(eol(path))

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from airules.config import Config
+    from airules.orphans import Orphan
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -52,6 +53,19 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--config", metavar="PATH", help="config file (default: .airules.yml at the root)"
     )
+    parser.add_argument(
+        "--adopt",
+        action="store_true",
+        help="bring the rules the editors' files hold now into ai-rules.md: shows the result "
+        "and writes it after you confirm (or with --yes)",
+    )
+    parser.add_argument("--yes", action="store_true", help="with --adopt, write without asking")
+    parser.add_argument(
+        "--prune",
+        action="store_true",
+        help="with --fix, remove files and blocks airules generated for targets no longer "
+        "configured (only when unchanged since airules wrote them)",
+    )
     parser.add_argument("--diff", action="store_true", help="show whole diffs, not the first lines")
     parser.add_argument(
         "--strict", action="store_true", help="exit 1 on warnings too (files editors would miss)"
@@ -79,6 +93,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="install a git pre-commit hook that runs airules-check (--force replaces another)",
     )
+    parser.add_argument(
+        "--install-merge-driver",
+        action="store_true",
+        help="configure a git merge driver so generated files never conflict in a merge",
+    )
+    parser.add_argument("--merge-driver", nargs=4, help=argparse.SUPPRESS)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     editors = parser.add_argument_group(
         "editors", "choose editors without a config, or limit a run to some of the configured ones"
@@ -179,6 +199,7 @@ def run(
     fmt: str,
     color: bool,
     strict: bool = False,
+    prune: bool = False,
     argv: Sequence[str] | None = None,
     update: bool = False,
 ) -> int:
@@ -196,9 +217,12 @@ def run(
     created = None
     if init or (fix and config is None and not editors):
         # First-time setup, and the picker it may show, load only when there is no config.
-        from airules.setup import set_up
+        from airules.setup import Finished, set_up
 
-        config = created = set_up(local, editors, rel_config, required=init)
+        try:
+            config = created = set_up(local, editors, rel_config, required=init)
+        except Finished as done:  # it adopted existing rules, or wrote a starter to edit
+            return done.code
     fix = fix or init or update
     updated: list[str] = []
     if update:
@@ -219,6 +243,12 @@ def run(
         local.remove_stale_temps(s.path for s in statuses)
     written = [] if errors or not fix else apply(tree, statuses, force=force)
     warnings = [] if errors else advise(tree, config, targets, statuses)
+    # Every planned path is spoken for, scoped rule files and ones a rule's removal deletes too.
+    planned = [*(t.path for t in targets), *(s.path for s in statuses)]
+    sources = [s.source for s in statuses if s.source]
+    orphans, pruned = _orphans(
+        tree, config, planned, sources, editors, errors, fix=fix, prune=prune
+    )
     if errors:
         code = 2
     elif fix:
@@ -234,7 +264,12 @@ def run(
     err = "".join(f"airules: {status.message}\n" for status in errors)
     if strict and any(not w.note for w in warnings):
         code = max(code, 1)
+    if orphans:
+        code = max(code, 1)
     out = ""
+    from airules.howto import how_to
+
+    how = how_to(os.environ)
     if fmt == "json":
         out = json_report(
             statuses,
@@ -244,6 +279,7 @@ def run(
             config=config.path,
             exit_code=code,
             warnings=warnings,
+            orphans=[(o.path, o.message, o in pruned) for o in orphans],
         )
     elif errors and fmt != "github":
         pass
@@ -257,6 +293,7 @@ def run(
                 color=color,
                 warnings=warnings,
                 strict=strict,
+                how=how,
             )
         else:
             # Errors go to stderr, one `airules:` line each, like every other usage error.
@@ -268,7 +305,12 @@ def run(
                 color=color,
                 warnings=warnings,
                 strict=strict,
+                how=how,
             )
+        if orphans:
+            from airules.orphans import report_lines
+
+            out += "".join(report_lines(orphans, pruned, how.prune))
         if fmt == "github":
             from airules.actions import publish_check
 
@@ -285,6 +327,48 @@ def run(
     if code == 0 and created is None and argv is not None and fmt != "github":
         cache.store(argv, str(root), tree.inputs, out, err)
     return code
+
+
+def _orphans(
+    tree: cache.Recorder,
+    config: Config,
+    planned: Sequence[str],
+    sources: Sequence[str],
+    editors: Sequence[str],
+    errors: Sequence[object],
+    *,
+    fix: bool,
+    prune: bool,
+) -> tuple[list[Orphan], list[Orphan]]:
+    """Generated files no target produces any more, and those --prune removed. Only against a
+    config file and all of its targets: editor flags would make every other target look
+    orphaned."""
+    if errors or editors or config.path is None:
+        return [], []
+    from airules import orphans
+
+    found = orphans.find(tree, planned, {config.source, config.path, *sources})
+    pruned = orphans.prune(tree, found) if fix and prune else []
+    return found, pruned
+
+
+def _install_merge_driver(start: Path, config_path: str | None) -> int:
+    from airules.engine import expand, load_config
+    from airules.mergedriver import install
+    from airules.tree import LocalTree, find_root
+
+    root = find_root(start)
+    tree = LocalTree(root)
+    rel_config = _config_relpath(config_path, root) if config_path else None
+    config = load_config(tree, rel_config)
+    if config is None:
+        raise FatalError(
+            ".airules.yml: not found, so airules does not know which files it generates; "
+            "set up first with `airules-check --init`"
+        )
+    paths = [t.path for t in expand(tree, config) if t.mode != "symlink"]
+    sys.stdout.write(install(tree, root, paths))
+    return 0
 
 
 def explain(*, start: Path, config_path: str | None, editors: Sequence[str], fmt: str) -> int:
@@ -318,6 +402,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.update and args.init:
             raise FatalError("--update: updates the includes of an existing config; drop --init")
+        if args.prune and not args.fix:
+            raise FatalError("--prune: works only with --fix; run `airules-check --fix --prune`")
+        if args.adopt:
+            from airules.adopt import run as adopt
+
+            return adopt(
+                start=Path.cwd(),
+                config_path=args.config,
+                editors=args.editors or (),
+                yes=args.yes,
+                color=_use_color(args.color),
+            )
+        if args.merge_driver:
+            from airules.mergedriver import main_merge_driver
+
+            return main_merge_driver(args.merge_driver)
+        if args.install_merge_driver:
+            return _install_merge_driver(Path.cwd(), args.config)
         if args.install_hook:
             if args.fix or args.config or args.editors:
                 raise FatalError("--install-hook: takes no options but --force; run it alone")
@@ -346,6 +448,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             fmt=args.format,
             color=_use_color(args.color),
             strict=args.strict,
+            prune=args.prune,
             # A run that fetched is never replayed: the next --update must ask the network.
             argv=None if args.update else args_list,
             update=args.update,

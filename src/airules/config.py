@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 # Defined in the cache module, which the hot path imports without this one.
 from airules.cache import CONFIG_NAMES as CONFIG_NAMES
 from airules.errors import FatalError
-from airules.targets import EDITORS
+from airules.targets import APPLY_KEYS, EDITORS, Editor
 
 if TYPE_CHECKING:
     import yaml
@@ -22,7 +22,16 @@ DEFAULT_SOURCE = "ai-rules.md"
 # A config is a few lines; anything this large is a mistake (or an attack on the parser).
 MAX_CONFIG_BYTES = 256 * 1024
 
-TOP_KEYS = ("source", "nested", "targets", "include", "rules_dir", "rules_in_folders", "dedupe")
+TOP_KEYS = (
+    "source",
+    "nested",
+    "targets",
+    "include",
+    "rules_dir",
+    "rules_in_folders",
+    "dedupe",
+    "warnings",
+)
 # The optional folder of scoped and extra rules (`ai-rules/NAME.md`), next to the source.
 DEFAULT_RULES_DIR = "ai-rules"
 TARGET_KEYS = ("id", "path", "mode", "shared", "front_matter")
@@ -68,6 +77,8 @@ class Config:
     rules_in_folders: bool = False
     # Let the planner arrange the targets so each editor gets the rules once (airules.planner).
     dedupe: bool = False
+    # Warning kinds (advice.WARNING_KINDS) the config turned off with `warnings: {kind: false}`.
+    warnings_off: tuple[str, ...] = ()
 
 
 def config_to_data(config: Config) -> tuple[object, ...]:
@@ -76,7 +87,9 @@ def config_to_data(config: Config) -> tuple[object, ...]:
 
 
 def config_from_data(data: tuple[object, ...]) -> Config:
-    source, targets, path, nested, includes, rules_dir, rules_in_folders, dedupe = data
+    source, targets, path, nested, includes, rules_dir, rules_in_folders, dedupe, warnings_off = (
+        data
+    )
     if includes:
         from airules.includes import Include
 
@@ -90,7 +103,16 @@ def config_from_data(data: tuple[object, ...]) -> Config:
         rules_dir,  # type: ignore[arg-type]
         rules_in_folders,  # type: ignore[arg-type]
         dedupe,  # type: ignore[arg-type]
+        tuple(warnings_off),  # type: ignore[arg-type]
     )
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """ " (did you mean 'x'?)" for the closest of `choices`, or "" when none is close."""
+    import difflib
+
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def check_relpath(value: str) -> str:
@@ -176,7 +198,9 @@ class _Reader:
             if not isinstance(key, yaml.ScalarNode) or key.value not in allowed:
                 name = key.value if isinstance(key, yaml.ScalarNode) else "?"
                 raise self.fail(
-                    key, f"unknown key {name!r} in {what}; valid keys: {', '.join(allowed)}"
+                    key,
+                    f"unknown key {name!r} in {what}; valid keys: {', '.join(allowed)}"
+                    f"{did_you_mean(str(name), allowed)}",
                 )
             if key.value in out:
                 raise self.fail(key, f"key {key.value!r} appears twice in {what}")
@@ -230,6 +254,30 @@ class _Reader:
             return ""
         return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000)
 
+    def editor_front_matter(self, editor: Editor, key: yaml.Node, node: yaml.Node) -> str:
+        """The registry's front matter with the config's keys over it; the keys that make the
+        editor apply the file keep their value."""
+        import yaml
+
+        if editor.shared:
+            raise self.fail(
+                key,
+                f"`front_matter`: {editor.id}'s file is shared (people write in it too), so "
+                "airules adds a block at its end and never a beginning; remove `front_matter`",
+            )
+        extra = self.front_matter(node)
+        base = yaml.safe_load(editor.front_matter) or {}
+        merged = dict(base)
+        for name, value in (yaml.safe_load(extra) or {}).items():
+            if name in APPLY_KEYS and name in base and value != base[name]:
+                raise self.fail(
+                    node,
+                    f"`front_matter: {name}` must stay {base[name]!r} for {editor.id}: it is what "
+                    f"makes {editor.name} apply the file ({editor.docs}); remove that key",
+                )
+            merged[name] = value
+        return yaml.safe_dump(merged, sort_keys=False, allow_unicode=True, width=1000)
+
     def config(self, root: yaml.Node | None) -> Config:
         import yaml
 
@@ -277,6 +325,7 @@ class _Reader:
             by_path[target.path] = target
             targets.append(target)
         includes = self.includes(top["include"][1], source, by_path) if "include" in top else ()
+        off = self.warnings(top["warnings"][1]) if "warnings" in top else ()
         return Config(
             source=source,
             targets=tuple(targets),
@@ -286,6 +335,18 @@ class _Reader:
             rules_dir=rules_dir,
             rules_in_folders=in_folders,
             dedupe=dedupe,
+            warnings_off=off,
+        )
+
+    def warnings(self, node: yaml.Node) -> tuple[str, ...]:
+        # advice.py imports this module; the names are only needed here, at parse time.
+        from airules.advice import WARNING_KINDS
+
+        fields = self.mapping(node, "`warnings`", WARNING_KINDS)
+        return tuple(
+            kind
+            for kind, (_, value) in fields.items()
+            if not self.boolean(value, f"`warnings: {kind}`")
         )
 
     def includes(
@@ -349,14 +410,19 @@ class _Reader:
             )
             raise self.fail(
                 node,
-                f"unknown editor {editor_id!r}; valid editors: {', '.join(sorted(EDITORS))}{hint}",
+                f"unknown editor {editor_id!r}; valid editors: {', '.join(sorted(EDITORS))}"
+                f"{did_you_mean(editor_id, EDITORS)}{hint}",
             )
         return editor_id
 
     def mode(self, node: yaml.Node, name: str, imports: bool, front_matter: str) -> str:
         mode = self.string(node, "`mode`")
         if mode not in MODES:
-            raise self.fail(node, f"unknown mode {mode!r}; valid modes: {', '.join(MODES)}")
+            raise self.fail(
+                node,
+                f"unknown mode {mode!r}; valid modes: {', '.join(MODES)}"
+                f"{did_you_mean(mode, MODES)}",
+            )
         if mode == "import" and not imports:
             readers = ", ".join(e.id for e in EDITORS.values() if e.imports)
             raise self.fail(
@@ -397,20 +463,20 @@ class _Reader:
                 editor_id = self.string(id_node, "`id`")
         if editor_id is not None and editor_id in EDITORS:
             editor = EDITORS[editor_id]
-            for key in ("shared", "front_matter"):
-                if key in fields:
-                    raise self.fail(
-                        fields[key][0],
-                        f"`{key}` is fixed by the editor for `{editor.id}`; only a custom target "
-                        "(a `path:` with an id airules does not know, or none) takes it",
-                    )
+            if "shared" in fields:
+                raise self.fail(
+                    fields["shared"][0],
+                    f"`shared` is fixed by the editor for `{editor.id}`; only a custom target "
+                    "(a `path:` with an id airules does not know, or none) takes it",
+                )
+            front_matter = editor.front_matter
+            if "front_matter" in fields:
+                front_matter = self.editor_front_matter(editor, *fields["front_matter"])
             mode = "copy"
             if "mode" in fields:
-                mode = self.mode(
-                    fields["mode"][1], editor.name, editor.imports, editor.front_matter
-                )
+                mode = self.mode(fields["mode"][1], editor.name, editor.imports, front_matter)
             return TargetConfig(
-                editor.id, path or editor.path, editor.shared, editor.front_matter, line, mode
+                editor.id, path or editor.path, editor.shared, front_matter, line, mode
             )
         assert path is not None
         shared = self.boolean(fields["shared"][1], "`shared`") if "shared" in fields else False

@@ -67,6 +67,51 @@ def git_files_named(root: str, name: str) -> tuple[int, list[str], str]:
     return code, sorted({p for p in found if p}), problem[0] if problem else ""
 
 
+def git_grep_files(
+    root: str, patterns: tuple[str, ...], pathspecs: tuple[str, ...] = ()
+) -> tuple[int, list[str], str]:
+    """Every file git tracks or would track (untracked, not ignored) matching `pathspecs`
+    with a line matching one of the extended regular expressions `patterns`. Exit code 1
+    means none, as for grep."""
+    args = ["grep", "-l", "-z", "-I", "--untracked", "--no-color", "-E"]
+    for pattern in patterns:
+        args += ["-e", pattern]
+    code, out, err = _git(root, [*args, "--", *pathspecs])
+    found = out.decode("utf-8", "surrogateescape").split("\0")
+    problem = err.decode("utf-8", "replace").strip().splitlines()
+    return code, sorted({p for p in found if p}), problem[0] if problem else ""
+
+
+def git_attr_eol(root: str, path: str) -> str | None:
+    """`.gitattributes`' `eol` for `path` ("\\n" or "\\r\\n"), None when unset or without git."""
+    code, out, _ = _git(root, ["check-attr", "eol", "--", path])
+    value = out.decode("utf-8", "replace").rsplit(": ", 1)[-1].strip() if code == 0 else ""
+    return {"crlf": "\r\n", "lf": "\n"}.get(value)
+
+
+def git_majority_eol(root: str) -> str | None:
+    """The line ending most tracked text files have in the working tree; None without git."""
+    code, out, _ = _git(root, ["ls-files", "--eol", "-z"])
+    if code != 0:
+        return None
+    crlf = lf = 0
+    for entry in out.split(b"\0"):
+        # "i/lf    w/crlf  attr/...\tpath": the w/ column is the working tree's ending.
+        fields = entry.split(b"\t", 1)[0].split()
+        if len(fields) >= 2 and fields[1] == b"w/crlf":
+            crlf += 1
+        elif len(fields) >= 2 and fields[1] == b"w/lf":
+            lf += 1
+    return "\r\n" if crlf > lf else "\n"
+
+
+def git_committed(root: str, path: str) -> bytes | None:
+    """`path` (relative to `root`) as HEAD has it, or None when it has none or git cannot
+    tell."""
+    code, out, _ = _git(root, ["show", f"HEAD:./{path}"])
+    return out if code == 0 else None
+
+
 def _git(root: str, args: list[str]) -> tuple[int, bytes, bytes]:
     if not hasattr(os, "posix_spawnp"):
         import subprocess

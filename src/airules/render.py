@@ -18,6 +18,11 @@ HASH_LEN = 12
 FIX_COMMAND = "airules-check --fix"
 END_MARKER = "<!-- airules:end -->"
 
+# The starter's placeholder lines (starter.md): never written into a file people write in.
+STARTER_PLACEHOLDER_RE = re.compile(
+    r"^- (?:What it is|Stack|Layout|Set up|Test|Lint and format): \([^\n]*\)$", re.MULTILINE
+)
+
 _CRS_BEFORE_LF_RE = re.compile(r"\r+\n")
 # Anchored at a line start: unanchored, a line repeating the prefix took quadratic time.
 _BANNER_RE = re.compile(

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from airules.advice import Advice
 from airules.config import Config, TargetConfig
 from airules.engine import State, TargetStatus
+from airules.howto import LOCAL, HowTo
 from airules.planner import explain_line, reach
-from airules.render import FIX_COMMAND
 from airules.targets import EDITORS, READERS, Editor, Read
 
 DIFF_LINES = 40
@@ -109,6 +109,7 @@ def check_text(
     color: bool,
     warnings: Sequence[Advice] = (),
     strict: bool = False,
+    how: HowTo = LOCAL,
 ) -> str:
     # Targets in error never come here: the caller reports them on stderr, one line each.
     out = []
@@ -122,8 +123,8 @@ def check_text(
             label = _paint(
                 f"out of date with {status.source or source}", _STATE_COLOR[status.state], color
             )
-            if status.link is not None and "out of date" not in status.message:
-                # Say why a link needs fixing: it points elsewhere, or git flattened it.
+            if status.message and "out of date" not in status.message:
+                # Say why: a link points elsewhere or git flattened it; a merge conflict.
                 label += f" ({status.message})"
         out.append(f"{status.path}: {label}\n")
         if status.state in (State.DRIFTED, State.EDITED) or (
@@ -139,13 +140,10 @@ def check_text(
         n = len(problems)
         line = (
             f"airules: {n} file{'s' if n != 1 else ''} out of sync with {source}; "
-            f"run `{FIX_COMMAND}` to update {'them' if n != 1 else 'it'}"
+            f"{how.fix} to update {'them' if n != 1 else 'it'}"
         )
         if edited:
-            line += (
-                f" (edited by hand: move the edit into {source} first, "
-                f"or add --force to overwrite it)"
-            )
+            line += f" (edited by hand: move the edit into {source} first, {how.force})"
         out.append(line + "\n")
     return "".join(out)
 
@@ -159,6 +157,7 @@ def fix_text(
     color: bool,
     warnings: Sequence[Advice] = (),
     strict: bool = False,
+    how: HowTo = LOCAL,
 ) -> str:
     wrote = {s.path: s for s in written}
     out = []
@@ -181,7 +180,7 @@ def fix_text(
             label = _paint(f"edited by hand, left unchanged: {status.message}", _YELLOW, color)
             out.append(
                 f"{status.path}: {label}; move the edit into {source} and rerun, "
-                "or rerun with --force to overwrite it\n"
+                f"{how.force.replace('add --force', 'rerun with --force')}\n"
             )
         elif not quiet:
             # A target dedupe serves through another file says which.
@@ -206,6 +205,7 @@ def json_report(
     config: str | None,
     exit_code: int,
     warnings: Sequence[Advice] = (),
+    orphans: Sequence[tuple[str, str, bool]] = (),
 ) -> str:
     wrote = {s.path for s in written}
     doc = {
@@ -236,6 +236,11 @@ def json_report(
                 "severity": "note" if w.note else "warning",
             }
             for w in warnings
+        ],
+        # Generated files and blocks that no target produces any more.
+        "orphans": [
+            {"path": path, "message": message, "pruned": pruned}
+            for path, message, pruned in orphans
         ],
     }
     return json.dumps(doc, indent=2) + "\n"

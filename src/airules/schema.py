@@ -22,9 +22,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from airules import __version__
+from airules.advice import WARNING_KINDS
 from airules.cache import CONFIG_NAMES
 from airules.config import DEFAULT_RULES_DIR, DEFAULT_SOURCE, MODES, TARGET_KEYS, TOP_KEYS
-from airules.targets import EDITORS
+from airules.targets import APPLY_KEYS, EDITORS
 
 # The GitHub repository airules is published from: the one place its owner is written, for the
 # schema's URL. README.md and the SchemaStore entry spell the same URL (tests check it).
@@ -132,6 +133,13 @@ def _top_properties() -> dict[str, Schema]:
             "goes into that folder's own AGENTS.md / GEMINI.md instead of a section of the root "
             "one.",
         },
+        "warnings": {
+            "type": "object",
+            "description": "Warning kinds to turn off (`kind: false`), by the names of the JSON "
+            "report.",
+            "propertyNames": {"enum": list(WARNING_KINDS)},
+            "additionalProperties": {"type": "boolean"},
+        },
     }
 
 
@@ -164,9 +172,24 @@ def _target_properties() -> dict[str, Schema]:
         "front_matter": {
             "type": "object",
             "propertyNames": {"type": "string"},
-            "description": "Custom targets: YAML written between --- lines at the top of the file.",
+            "description": "YAML written between --- lines at the top of the file: a custom "
+            "target's, or keys added over a known editor's own (never changing the keys that make "
+            "it apply the file).",
         },
     }
+
+
+def _apply_keys() -> dict[str, dict[str, object]]:
+    """Per editor, the registry's front-matter keys a config may not change (APPLY_KEYS)."""
+    import yaml
+
+    out = {}
+    for editor in EDITORS.values():
+        data = yaml.safe_load(editor.front_matter) if editor.front_matter else None
+        keys = {k: v for k, v in (data or {}).items() if k in APPLY_KEYS}
+        if keys:
+            out[editor.id] = keys
+    return out
 
 
 def _keyed(kind: str, properties: dict[str, Schema], keys: Sequence[str]) -> dict[str, Schema]:
@@ -186,6 +209,7 @@ def _target_rules() -> list[Schema]:
     known = list(EDITORS)
     no_imports = [e.id for e in EDITORS.values() if not e.imports]
     with_front_matter = [e.id for e in EDITORS.values() if e.front_matter]
+    shared = [e.id for e in EDITORS.values() if e.shared]
 
     def editor_in(ids: list[str]) -> Schema:
         return {"required": ["id"], "properties": {"id": {"enum": ids}}}
@@ -196,11 +220,27 @@ def _target_rules() -> list[Schema]:
             "if": {"required": ["path"], "properties": {"path": True}},
             "else": {"required": ["id"], "properties": {"id": {"enum": known}}},
         },
-        # A known editor fixes whether its file is shared and its front matter.
+        # A known editor fixes whether its file is shared; a shared one takes no front matter,
+        # and an owned one's front matter keeps the keys that make the editor apply the file.
         {
             "if": editor_in(known),
-            "then": {"properties": {"shared": False, "front_matter": False}},
+            "then": {"properties": {"shared": False}},
         },
+        {
+            "if": editor_in(shared),
+            "then": {"properties": {"front_matter": False}},
+        },
+        *(
+            {
+                "if": editor_in([editor_id]),
+                "then": {
+                    "properties": {
+                        "front_matter": {"properties": {k: {"const": v} for k, v in keys.items()}}
+                    }
+                },
+            }
+            for editor_id, keys in _apply_keys().items()
+        ),
         {
             "if": editor_in(no_imports),
             "then": {"properties": {"mode": {"not": {"const": "import"}}}},

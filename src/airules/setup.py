@@ -144,6 +144,39 @@ class _Staged:
         return sorted({*self.base.list_dir(folder), *staged})
 
 
+class Finished(Exception):
+    """Setup ended the run itself (it adopted existing rules, or wrote a starter to edit
+    first); `code` is the exit code."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def _adopt_instead(tree: LocalTree, source: str, ids: Sequence[str], flags: bool) -> None:
+    """Editors' files that already hold rules are adopted, not left beside a second set of
+    rules (`cp CLAUDE.md ai-rules.md`, then --init, would hold them twice): with flags, say
+    so, and write nothing."""
+    from airules.adopt import holders
+
+    found = holders(tree, ids)
+    if not found:
+        return
+    command = " ".join(["airules-check --adopt", *(f"--{i}" for i in ids if flags)])
+    missing = tree.read(source) is None
+    keep = (
+        ""
+        if missing
+        else "; or, to keep that text and add the rules after it, list the editors under "
+        "`targets:` in .airules.yml and run `airules-check --fix`"
+    )
+    raise FatalError(
+        f"{source}: {'not found' if missing else 'exists'}, and {', '.join(found)} already "
+        f"hold{'s' if len(found) == 1 else ''} rules, which --init would leave beside a second "
+        f"set; bring them into {source} with `{command}`{keep}"
+    )
+
+
 def set_up(
     tree: LocalTree, editors: Sequence[str], config_path: str | None, *, required: bool
 ) -> Config | None:
@@ -161,8 +194,10 @@ def set_up(
     path = config_path or CONFIG_NAMES[0]
     source = DEFAULT_SOURCE
     starter: bytes | None = None
+    later = False
     if editors:
         ids = list(dict.fromkeys(editors))
+        _adopt_instead(tree, source, ids, flags=True)
     else:
         blocker = prompt_blocker(os.environ, sys.stdin, sys.stdout)
         if blocker is not None:
@@ -173,10 +208,16 @@ def set_up(
                 f"up; name them with flags, for example `{FLAGS_EXAMPLE}`"
             )
         try:
-            ids, starter = _ask(tree, source)
+            ids, starter, adopt, later = _ask(tree, source)
         except KeyboardInterrupt:
             print("airules: setup cancelled; nothing was written", file=sys.stderr)
             raise
+        if adopt:
+            from airules.adopt import run
+
+            raise Finished(
+                run(start=tree.root, config_path=config_path, editors=ids, yes=False, color=False)
+            )
     text = config_text(ids, source)
     config = parse_config(text, path)
     staged = {path: text.encode("utf-8")}
@@ -187,16 +228,40 @@ def set_up(
     for status in plan(_Staged(tree, staged), config):
         if status.state is State.ERROR:
             raise FatalError(status.message)
+    from airules.engine import new_file_data
+
     if starter is not None:
-        tree.write(source, starter)
+        tree.write(source, new_file_data(tree, source, starter, None))
         print(f"{source}: created from the starter rules; make them yours", file=sys.stderr)
-    tree.write(path, staged[path])
+    tree.write(path, new_file_data(tree, path, staged[path], None))
     print(f"{path}: created for {', '.join(ids)}", file=sys.stderr)
+    if later:
+        print(
+            f"airules: edit {source}, then run `airules-check --fix` to write "
+            f"{', '.join(t.path for t in config.targets)} from it",
+            file=sys.stderr,
+        )
+        raise Finished(1)
     return config
 
 
-def _ask(tree: LocalTree, source: str) -> tuple[list[str], bytes | None]:
-    """The editors picked and the starter rules to write, if accepted; writes nothing."""
+def _files_later(ids: Sequence[str], starter: bytes, fd_in: int, fd_out: int) -> bool:
+    """After the starter is accepted and the editors chosen: show it, and ask whether their
+    files are written from it now or only once the person has made it theirs."""
+    paths = ", ".join(EDITORS[i].path for i in ids)
+    os.write(fd_out, b"\n" + starter.replace(b"\n", b"\r\n") + b"\r\n")
+    return not confirm(
+        f"Write {paths} from this starter now, placeholders and all? "
+        f"(N: edit {DEFAULT_SOURCE} first, then run `airules-check --fix`) [y/N] ",
+        fd_in,
+        fd_out,
+    )
+
+
+def _ask(tree: LocalTree, source: str) -> tuple[list[str], bytes | None, bool, bool]:
+    """The editors picked, the starter rules to write (if accepted), whether to adopt the
+    rules the chosen editors' files hold instead, and whether to leave the editors' files for
+    later (the starter is to be edited first); writes nothing."""
     try:
         import termios  # noqa: F401
     except ImportError:
@@ -208,12 +273,19 @@ def _ask(tree: LocalTree, source: str) -> tuple[list[str], bytes | None]:
 
     sys.stdout.flush()
     fd_in, fd_out = sys.stdin.fileno(), sys.stdout.fileno()
+    from airules.adopt import blocked_by_legacy, detected, holders
+
     starter = None
-    if tree.read(source) is None and _confirm(
-        f"{source} not found. Create a starter {source} to edit? [y/N] ", fd_in, fd_out
+    missing = tree.read(source) is None
+    # The starter only where no editor's file holds rules: otherwise those rules are adopted.
+    elsewhere = missing and holders(tree, list(EDITORS))
+    if (
+        missing
+        and not elsewhere
+        and confirm(f"{source} not found. Create a starter {source} to edit? [y/N] ", fd_in, fd_out)
     ):
         starter = starter_rules()
-    else:
+    elif not elsewhere:
         # Fail before the questions on a source the fix cannot use; after a declined
         # starter, this is the message a missing source always gets.
         read_rules(tree, source)
@@ -225,14 +297,33 @@ def _ask(tree: LocalTree, source: str) -> tuple[list[str], bytes | None]:
         )
         for e in EDITORS.values()
     ]
-    found = found_editors(tree.root, EDITORS.values())
+    # Legacy files (.cursorrules, .windsurfrules, a .clinerules file) count as evidence too.
+    found = detected(tree.root)
     state = pick(choices, found, title=TITLE, fd_in=fd_in, fd_out=fd_out)
     if state.outcome is not Outcome.ACCEPTED:
         raise KeyboardInterrupt
-    return list(state.chosen_ids), starter
+    ids = list(state.chosen_ids)
+    # Rules already in the chosen editors' files are adopted, not buried under a second set.
+    found_rules = holders(tree, ids)
+    if found_rules:
+        question = (
+            f"{', '.join(found_rules)} already hold rules. Bring them into {source}? You "
+            "will see every change before anything is written [Y/n] "
+        )
+        if confirm(question, fd_in, fd_out, default=True):
+            return ids, None, True, False
+        if missing or blocked_by_legacy(tree, ids):
+            raise FatalError(
+                f"{source}: {'not found' if missing else 'exists'} and adoption declined; "
+                "nothing was written. Write it yourself, or run `airules-check --adopt`"
+            )
+    elif missing and starter is None:
+        read_rules(tree, source)
+    later = starter is not None and _files_later(ids, starter, fd_in, fd_out)
+    return ids, starter, False, later
 
 
-def _confirm(question: str, fd_in: int, fd_out: int) -> bool:
+def confirm(question: str, fd_in: int, fd_out: int, *, default: bool = False) -> bool:
     while True:
         os.write(fd_out, question.encode("utf-8", "replace"))
         try:
@@ -244,7 +335,7 @@ def _confirm(question: str, fd_in: int, fd_out: int) -> bool:
             os.write(fd_out, b"\n")
             raise KeyboardInterrupt
         answer = line.strip().lower()
-        if answer in ("y", "yes"):
+        if answer in ("y", "yes") or (default and not answer):
             return True
         if answer in ("", "n", "no"):
             return False

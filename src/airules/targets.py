@@ -157,6 +157,11 @@ class Editor:
     no_scope: str = ""
 
 
+# Front-matter keys that decide whether an editor applies a rule file on every request
+# (Cursor alwaysApply, Windsurf/Devin trigger, Augment type, Kiro inclusion, Copilot applyTo):
+# a config's `front_matter:` may add keys to a known editor's, never change these.
+APPLY_KEYS = frozenset({"alwaysApply", "trigger", "type", "inclusion", "applyTo"})
+
 # Zed reads only the first of these that exists at the top of a worktree.
 # https://zed.dev/docs/ai/rules
 ZED_FIRST_MATCH = (

@@ -12,7 +12,15 @@ from pathlib import Path
 from typing import Protocol
 
 from airules.errors import FatalError
-from airules.listing import TMP_SUFFIX, git_files_named, walk_files
+from airules.listing import (
+    TMP_SUFFIX,
+    git_attr_eol,
+    git_committed,
+    git_files_named,
+    git_grep_files,
+    git_majority_eol,
+    walk_files,
+)
 
 # No editor reads rules files anywhere near this size; refusing keeps memory bounded.
 MAX_FILE_BYTES = 1024 * 1024
@@ -94,6 +102,7 @@ class LocalTree:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self._symlinks: bool | None = None
+        self._majority_eol: str | None = None
         # The first name each file was read under: a second name for the same file means a
         # symlink joins two paths airules treats as different files (a target and the source).
         self._names: dict[Path, str] = {}
@@ -288,6 +297,42 @@ class LocalTree:
     def list_dir(self, folder: str) -> list[str]:
         real = self._real(folder)
         return walk_files(str(real), folder) if real.is_dir() else []
+
+    # Beyond the Tree protocol: what finding and pruning orphaned files needs (orphans.py).
+
+    def grep_generated(self, patterns: tuple[str, ...], pathspecs: tuple[str, ...]) -> list[str]:
+        """Files git lists (among `pathspecs`) with a line matching one of `patterns`;
+        FatalError without git."""
+        try:
+            code, found, problem = git_grep_files(str(self.root), patterns, pathspecs)
+        except OSError as e:
+            raise FatalError(f"{self.root}: git could not run ({e.strerror})") from None
+        if code not in (0, 1):
+            raise FatalError(f"{self.root}: git grep failed ({problem or 'no message'})")
+        return found
+
+    def committed(self, path: str) -> bytes | None:
+        """`path` as the last commit has it (None without one): what airules last generated
+        from, when a formatter has rewritten a file since."""
+        try:
+            data = git_committed(str(self.root), path)
+        except OSError:
+            return None
+        return data if data is not None and len(data) <= MAX_FILE_BYTES else None
+
+    def new_file_eol(self, path: str) -> str:
+        """The line ending for a file airules creates at `path`: `.gitattributes`' `eol`, else
+        the majority of tracked text files; a CRLF repository gets CRLF files, so git has
+        nothing to warn about."""
+        try:
+            found = git_attr_eol(str(self.root), path)
+            if found is None:
+                if self._majority_eol is None:
+                    self._majority_eol = git_majority_eol(str(self.root)) or "\n"
+                found = self._majority_eol
+        except OSError:
+            found = None
+        return found or "\n"
 
 
 def _create_temp(real: Path) -> tuple[int, Path]:
