@@ -1,8 +1,13 @@
-"""A small stateful fake of GitHub's REST API, spoken to by real PyGithub over HTTP.
+"""A small stateful fake of GitHub's REST and GraphQL APIs, spoken to by real PyGithub over HTTP.
 
 It keeps real git objects (blob, tree and commit SHAs are the ones git computes), refs, pull
 requests with their comments and labels, and can be told to fail a request with any status,
-message and headers, by method and path. Tests assert on its state, not on call order."""
+message and headers, by method and path. Where it matters it behaves like GitHub: GraphQL
+queries are validated against GitHub's published schema (fake_graphql.py); a pull request
+needs commits its base lacks ("No commits between"); an archived repository is read-only;
+rulesets refuse updates ("Repository rule violations found"); content-creating requests past
+the secondary limits are refused; every request is counted by kind. Tests assert on its
+state, not on call order."""
 
 from __future__ import annotations
 
@@ -12,7 +17,10 @@ import hashlib
 import json
 import re
 import threading
+import time
+from collections import Counter
 from dataclasses import dataclass, field
+from fnmatch import fnmatch
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -55,6 +63,11 @@ class Repo:
     refs: dict[str, str] = field(default_factory=dict)
     pulls: list[dict[str, Any]] = field(default_factory=list)
     protected: set[str] = field(default_factory=set)
+    archived: bool = False
+    disabled: bool = False
+    fork: bool = False
+    # Branch pattern -> the rules of a ruleset on it: "non_fast_forward", "update", "creation".
+    rulesets: dict[str, set[str]] = field(default_factory=dict)
 
     @property
     def full_name(self) -> str:
@@ -72,6 +85,28 @@ class FakeGitHub:
         # Answer recursive tree reads as if the tree were too large, like GitHub past 100,000.
         self.truncate_trees = False
         self.clock = 1_700_000_000
+        # Requests by kind: "graphql", "GET", "POST", "PATCH", ... and "content-creating".
+        self.kinds: Counter[str] = Counter()
+        self.mutations = 0
+        self.graphql_cost = 0
+        self.graphql_remaining = 5000
+        self.rest_remaining = 5000
+        self.query_nodes: list[int] = []
+        # Every blob whose bytes were served, through GraphQL or REST.
+        self.blobs_read: list[str] = []
+        # Report this for every blob's size in tree listings, as a lying server would.
+        self.claimed_size: int | None = None
+        # GitHub gives a blob's `text` only up to a size; past it `isTruncated` is true.
+        self.text_limit = 512 * 1024
+        # Added to every answer, as a network would.
+        self.latency = 0.0
+        # https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api
+        self.secondary_per_minute = 80
+        self.secondary_per_hour = 500
+        self.minute = 60.0
+        self.created: list[float] = []
+        # Whether the token may change .github/workflows/ (a GitHub App's Workflows permission).
+        self.workflows_allowed = False
         self.lock = threading.RLock()
         self.server: ThreadingHTTPServer | None = None
 
@@ -210,7 +245,48 @@ class FakeGitHub:
             )
 
     def writes(self) -> list[tuple[str, str]]:
-        return [(m, p) for m, p in self.requests if m != "GET"]
+        return [(m, p) for m, p in self.requests if m != "GET" and not p.endswith("/graphql")]
+
+    def content_creating(self) -> int:
+        return self.kinds["content-creating"]
+
+    def total(self) -> int:
+        return sum(n for kind, n in self.kinds.items() if kind != "content-creating")
+
+    def ahead(self, repo: Repo, head: str, base: str) -> int:
+        """Commits reachable from `head` and not from `base`."""
+        seen_base = self._reachable(repo, base)
+        return len(self._reachable(repo, head) - seen_base)
+
+    def _reachable(self, repo: Repo, sha: str) -> set[str]:
+        seen: set[str] = set()
+        todo = [sha]
+        while todo:
+            current = todo.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            todo.extend(self.commit_fields(repo, current)["parents"])
+        return seen
+
+    def merge_pull(self, full_name: str, number: int, squash: bool = False) -> str:
+        """Merge a pull request as a person would: a merge commit (or a squash) on its base."""
+        with self.lock:
+            repo = self.repos[full_name]
+            pull = next(p for p in repo.pulls if p["number"] == number)
+            base = repo.refs[f"heads/{pull['base']}"]
+            head = repo.refs[f"heads/{pull['head']}"]
+            tree = self.commit_tree(repo, head)
+            parents = [base] if squash else [base, head]
+            sha = self.make_commit(repo, tree, parents, f"Merge #{number}\n", ("Dev", "dev@x"))
+            repo.refs[f"heads/{pull['base']}"] = sha
+            pull.update(state="closed", merged=True, head_sha=head)
+            return sha
+
+    def close_pull(self, full_name: str, number: int) -> None:
+        """A person closes a pull request without merging it."""
+        pull = next(p for p in self.repos[full_name].pulls if p["number"] == number)
+        pull["state"] = "closed"
 
     # -- git objects -------------------------------------------------------------------------
 
@@ -341,12 +417,37 @@ class _Handler(BaseHTTPRequestHandler):
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
+        if fake.latency:
+            time.sleep(fake.latency)
+        graphql_path = fake.prefix.removesuffix("/v3") + "/graphql"
         with fake.lock:
             fake.requests.append((method, path))
+            if method == "POST" and path == graphql_path:
+                fake.kinds["graphql"] += 1
+                failure = next(
+                    (
+                        f
+                        for f in fake.failures
+                        if f.times and f.method == "POST" and f.path.search("/graphql")
+                    ),
+                    None,
+                )
+                if failure is not None and not failure.after:
+                    failure.times -= 1
+                    self.reply(failure.status, failure.body, failure.headers)
+                    return
+                self.graphql(raw)
+                return
+            fake.kinds[method] += 1
+            if method != "GET":
+                fake.kinds["content-creating"] += 1
+            fake.rest_remaining -= 1
             try:
                 if not path.startswith(fake.prefix + "/"):
                     raise HttpError(404, "Not Found")
                 path = path[len(fake.prefix) :]
+                if method != "GET":
+                    self.secondary_limit()
                 failure = next(
                     (
                         f
@@ -372,6 +473,38 @@ class _Handler(BaseHTTPRequestHandler):
                 status, data = 500, {"message": f"fake GitHub bug: {e!r}"}
         self.reply(status, data, {})
 
+    def secondary_limit(self) -> None:
+        fake = self.fake
+        now = time.monotonic()
+        fake.created = [t for t in fake.created if t > now - fake.minute * 60]
+        in_minute = [t for t in fake.created if t > now - fake.minute]
+        if len(in_minute) >= fake.secondary_per_minute or (
+            len(fake.created) >= fake.secondary_per_hour
+        ):
+            fake.kinds["secondary-limited"] += 1
+            raise HttpError(
+                403,
+                "You have exceeded a secondary rate limit. Please wait a few minutes before "
+                "you try again.",
+            )
+        fake.created.append(now)
+
+    def graphql(self, raw: bytes) -> None:
+        from fake_graphql import run
+
+        try:
+            self.authenticate("POST")
+            body = json.loads(raw) if raw else {}
+            data = run(self.fake, body)
+        except HttpError as e:
+            self.reply(e.status, e.body, {})
+            return
+        except Exception as e:  # a bug in the fake: fail the test, not the connection
+            self.fake.errors.append(f"graphql: {e!r}")
+            self.reply(500, {"message": f"fake GitHub bug: {e!r}"}, {})
+            return
+        self.reply(200, data, {})
+
     def authenticate(self, method: str) -> None:
         given = self.headers.get("Authorization")
         if given is None:
@@ -387,6 +520,14 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(payload)))
+        defaults = {
+            "X-RateLimit-Limit": "5000",
+            "X-RateLimit-Remaining": str(max(0, self.fake.rest_remaining)),
+            "X-RateLimit-Reset": "1800000000",
+        }
+        for name, value in defaults.items():
+            if name.lower() not in {h.lower() for h in headers}:
+                self.send_header(name, value)
         for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()
@@ -411,6 +552,7 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
         ("GET", "/pulls/(?P<number>[0-9]+)", "get_pull"),
         ("PATCH", "/pulls/(?P<number>[0-9]+)", "edit_pull"),
         ("POST", "/issues/(?P<number>[0-9]+)/comments", "comment"),
+        ("GET", "/issues/(?P<number>[0-9]+)/comments", "list_comments"),
         ("POST", "/issues/(?P<number>[0-9]+)/labels", "add_labels"),
     ]
 ]
@@ -431,6 +573,8 @@ class Api:
                 if repo is None:
                     raise HttpError(404, "Not Found")
                 self.repo = repo
+                if method != "GET" and repo.archived:
+                    raise HttpError(403, "Repository was archived so is read-only.")
                 result: tuple[int, Any] = getattr(self, handler)(**args)
                 return result
         raise HttpError(404, "Not Found")
@@ -495,7 +639,7 @@ class Api:
         kind = "commit" if mode == "160000" else "blob"
         doc = {"path": path, "mode": mode, "type": kind, "sha": sha}
         if kind == "blob":
-            doc["size"] = len(self.repo.objects[sha][1])
+            doc["size"] = self.fake.claimed_size or len(self.repo.objects[sha][1])
             doc["url"] = f"{self.api}/git/blobs/{sha}"
         return doc
 
@@ -530,7 +674,7 @@ class Api:
             },
             "base": {"ref": pull["base"], "label": f"{r.owner}:{pull['base']}"},
             "user": {"login": BOT[0]},
-            "merged": False,
+            "merged": bool(pull.get("merged")),
         }
 
     def find_pull(self, number: str) -> dict[str, Any]:
@@ -558,6 +702,12 @@ class Api:
             raise HttpError(422, "Reference already exists")
         if self.repo.objects.get(sha, ("",))[0] != "commit":
             raise HttpError(422, "Object does not exist")
+        if "creation" in self.rules(ref):
+            raise HttpError(
+                422,
+                "Repository rule violations found\n\n"
+                "Cannot create ref due to creations being restricted.\n\n",
+            )
         self.repo.refs[ref] = sha
         return 201, self.ref_doc(ref)
 
@@ -569,10 +719,28 @@ class Api:
             raise HttpError(422, f"Protected branch update failed for refs/{ref}.")
         if self.repo.objects.get(sha, ("",))[0] != "commit":
             raise HttpError(422, "Object does not exist")
-        if not self.body.get("force") and not self.descends(sha, self.repo.refs[ref]):
+        fast_forward = self.descends(sha, self.repo.refs[ref])
+        rules = self.rules(ref)
+        if "update" in rules:
+            raise HttpError(
+                422, "Repository rule violations found\n\nCannot update this protected ref.\n\n"
+            )
+        if not fast_forward and "non_fast_forward" in rules:
+            raise HttpError(
+                422, "Repository rule violations found\n\nCannot force-push to this branch\n\n"
+            )
+        if not self.body.get("force") and not fast_forward:
             raise HttpError(422, "Update is not a fast forward")
         self.repo.refs[ref] = sha
         return 200, self.ref_doc(ref)
+
+    def rules(self, ref: str) -> set[str]:
+        branch = ref.removeprefix("heads/")
+        found: set[str] = set()
+        for pattern, rules in self.repo.rulesets.items():
+            if fnmatch(branch, pattern):
+                found |= rules
+        return found
 
     def descends(self, sha: str, ancestor: str) -> bool:
         todo = [sha]
@@ -615,6 +783,12 @@ class Api:
         changes: dict[str, tuple[str, str] | None] = {}
         for item in self.body.get("tree", []):
             mode = item["mode"].lstrip("0")
+            if item["path"].startswith(".github/workflows/") and not self.fake.workflows_allowed:
+                raise HttpError(
+                    403,
+                    f"refusing to allow a GitHub App to create or update workflow "
+                    f"`{item['path']}` without `workflows` permission",
+                )
             if "content" in item:
                 sha = self.fake.store(self.repo, "blob", item["content"].encode())
             elif item.get("sha") is None:
@@ -632,6 +806,7 @@ class Api:
         kind, content = self.repo.objects.get(sha, ("", b""))
         if kind != "blob":
             raise HttpError(404, "Not Found")
+        self.fake.blobs_read.append(sha)
         return 200, {
             "sha": sha,
             "size": len(content),
@@ -685,7 +860,7 @@ class Api:
                     "Validation Failed",
                     [{"resource": "PullRequest", "code": "custom", "message": message}],
                 )
-        if self.repo.refs[f"heads/{branch}"] == self.repo.refs[f"heads/{base}"]:
+        if self.descends(self.repo.refs[f"heads/{base}"], self.repo.refs[f"heads/{branch}"]):
             message = f"No commits between {base} and {branch}"
             raise HttpError(
                 422,
@@ -720,6 +895,10 @@ class Api:
         pull["comments"].append(self.body.get("body", ""))
         n = len(pull["comments"])
         return 201, {"id": n, "body": pull["comments"][-1], "url": f"{self.api}/comments/{n}"}
+
+    def list_comments(self, number: str) -> tuple[int, Any]:
+        pull = self.find_pull(number)
+        return 200, [{"id": i + 1, "body": body} for i, body in enumerate(pull["comments"])]
 
     def add_labels(self, number: str) -> tuple[int, Any]:
         pull = self.find_pull(number)

@@ -574,7 +574,7 @@ def test_pull_request_mode_opens_a_pull_request_through_the_api(
     workspace.mkdir()
     env = {
         "GITHUB_API_URL": fake.url,
-        "AIRULES_PR_LIMITS": "retries=1,max_wait=1,backoff=0,request_spacing=0,write_spacing=0",
+        "AIRULES_PR_LIMITS": "retries=1,max_wait=1,backoff=0",
     }
     title = 'Rules "$(touch pwned)" `touch pwned2`; touch pwned3'
 
@@ -632,7 +632,7 @@ def test_pull_request_mode_permission_error_fails_the_step(tmp_path, installed_p
         inputs={"mode": "pull-request"},
         env={
             "GITHUB_API_URL": fake.url,
-            "AIRULES_PR_LIMITS": "retries=0,request_spacing=0,write_spacing=0",
+            "AIRULES_PR_LIMITS": "retries=0",
         },
         done=done,
     )
@@ -659,7 +659,7 @@ def test_force_input_overwrites_a_hand_edited_file(tmp_path, installed_pr, done_
     workspace.mkdir()
     env = {
         "GITHUB_API_URL": fake.url,
-        "AIRULES_PR_LIMITS": "retries=1,max_wait=1,backoff=0,request_spacing=0,write_spacing=0",
+        "AIRULES_PR_LIMITS": "retries=1,max_wait=1,backoff=0",
     }
 
     def sync(**inputs: str) -> Run:

@@ -12,17 +12,16 @@ from conftest import git
 from fake_github import BOT, FakeGitHub, Repo
 
 from airules import cli
-from airules.github import Entry as TreeEntry
-from airules.github import blob_sha, tree_sha
+from airules.github.cli import main
+from airules.github.client import blob_sha
 from airules.markdown import WORD_JOINER, code, fence, neutralize, text
-from airules.pr import main
 
 TOKEN = "ghs_Secret0Token1For2Tests3Only4xyz"
 REPO = "acme/widgets"
 BRANCH = "airules/sync"
 CONFIG = "targets: [claude, cursor]\n"
 RULES = "# Rules\n\n- Write tests first.\n"
-FAST = "retries=2,max_wait=1,backoff=0,request_spacing=0,write_spacing=0"
+FAST = "retries=2,max_wait=1,backoff=0"
 
 
 @pytest.fixture
@@ -207,18 +206,37 @@ def test_drift_fixed_on_base_closes_the_pull_request_with_a_comment(fake, capsys
     assert [p["state"] for p in fake.pulls(REPO)] == ["closed"]
 
 
-def test_base_moving_rebuilds_the_branch_from_the_new_head(fake, capsys):
+def test_base_moving_alone_writes_nothing(fake, capsys):
     seed(fake)
     run(capsys)
-    new_head = fake.push(REPO, "main", {"src/app.py": "print('hi')\n"})
+    tip = fake.repos[REPO].refs[f"heads/{BRANCH}"]
+    fake.push(REPO, "main", {"src/app.py": "print('hi')\n"})
+    fake.kinds.clear()
+
+    code, out, _ = run(capsys)
+
+    # The sync branch already holds exactly the files to write: no write at all.
+    assert code == 0
+    assert "operation: none" in out
+    assert fake.repos[REPO].refs[f"heads/{BRANCH}"] == tip
+    assert fake.content_creating() == 0
+
+
+def test_new_drift_fast_forwards_the_sync_branch(fake, capsys):
+    seed(fake)
+    run(capsys)
+    tip = fake.repos[REPO].refs[f"heads/{BRANCH}"]
+    new_head = fake.push(REPO, "main", {"ai-rules.md": "# Rules\n\n- Changed.\n"})
+    # A ruleset that forbids force pushes on the sync branch does not stop a fast-forward.
+    fake.repos[REPO].rulesets["airules/*"] = {"non_fast_forward"}
 
     code, out, _ = run(capsys)
 
     assert code == 0
     assert "operation: updated" in out
-    tip = fake.repos[REPO].refs[f"heads/{BRANCH}"]
-    assert fake.commit_fields(fake.repos[REPO], tip)["parents"] == [new_head]
-    assert "src/app.py" in fake.files(REPO, BRANCH)
+    new_tip = fake.repos[REPO].refs[f"heads/{BRANCH}"]
+    assert fake.commit_fields(fake.repos[REPO], new_tip)["parents"] == [tip, new_head]
+    assert b"- Changed." in fake.files(REPO, BRANCH)["CLAUDE.md"]
 
 
 def edited_claude(tmp_path) -> dict[str, bytes]:
@@ -296,12 +314,14 @@ def test_dry_run_changes_nothing(fake, capsys, tmp_path):
     assert fake.writes() == []
 
 
-def test_dry_run_works_without_a_token(fake, capsys, monkeypatch):
+def test_dry_run_needs_a_token_that_may_read(fake, capsys, monkeypatch):
+    # GitHub's GraphQL API answers no query without a token, even on a public repository.
     seed(fake)
     monkeypatch.delenv("GITHUB_TOKEN")
-    code, out, _ = run(capsys, "--dry-run")
-    assert code == 0
-    assert "operation: created (dry run" in out
+    code, _, err = run(capsys, "--dry-run")
+    assert code == 2
+    assert "$GITHUB_TOKEN: not set; export a token that may read the repositories" in err
+    assert fake.requests == []
 
 
 def test_labels_are_added_once(fake, capsys):
@@ -333,6 +353,7 @@ def test_title_footer_base_and_branch_options(fake, capsys, tmp_path):
     assert (pull["head"], pull["base"], pull["title"]) == ("bot/rules", "develop", "Rules sync")
     # The footer is the caller's own Markdown, used as given.
     assert pull["body"].endswith("---\n\nPing @infra-team if this looks wrong.\n")
+    assert pull["body"].startswith("<!-- airules:rules=")
     assert b"# Dev rules" in fake.files(REPO, "bot/rules")["CLAUDE.md"]
     assert outputs(tmp_path)["branch"] == "bot/rules"
 
@@ -460,8 +481,8 @@ def test_text_escapes_markup():
             id="403-actions-may-not-create-prs",
         ),
         pytest.param(
-            ("POST", r"/git/blobs$", 403, "Resource not accessible by integration"),
-            "GitHub refused uploading .cursor/rules/ai-rules.mdc (403 Resource not",
+            ("POST", r"/git/trees$", 403, "Resource not accessible by integration"),
+            "GitHub refused creating the tree (403 Resource not",
             id="403-on-contents",
         ),
         pytest.param(
@@ -470,8 +491,8 @@ def test_text_escapes_markup():
             id="422-validation",
         ),
         pytest.param(
-            ("GET", r"/git/blobs/", 500, "Server Error", 10),
-            "GitHub answered 500 Server Error while reading",
+            ("POST", r"/graphql$", 500, "Server Error", 10),
+            "GitHub answered 500 Server Error while reading acme/widgets",
             id="5xx-exhausted",
         ),
         pytest.param(
@@ -481,14 +502,14 @@ def test_text_escapes_markup():
         ),
         pytest.param(
             (
-                "GET",
-                r"/widgets$",
+                "POST",
+                r"/graphql$",
                 403,
                 "API rate limit exceeded for installation ID 1.",
                 1,
                 {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "9999999999"},
             ),
-            "GitHub's rate limit stopped reading repository acme/widgets",
+            "GitHub's rate limit stopped reading acme/widgets",
             id="403-primary-rate-limit",
         ),
     ],
@@ -516,7 +537,7 @@ def test_bad_token_exits_1_and_says_to_check_it(fake, capsys, monkeypatch):
     monkeypatch.setenv("GITHUB_TOKEN", "ghp_wrong_token_value")
     code, _, err = main([]), *capsys.readouterr()
     assert code == 1
-    assert "GitHub rejected the token while reading repository acme/widgets (401 Bad" in err
+    assert "GitHub rejected the token while reading acme/widgets (401 Bad" in err
     assert "$GITHUB_TOKEN holds a valid token" in err
     assert "ghp_wrong_token_value" not in err
 
@@ -551,14 +572,14 @@ def test_protected_sync_branch_exits_1_with_advice(fake, capsys):
 def test_rate_limit_is_waited_out_per_retry_after(fake, capsys):
     seed(fake)
     fake.fail("POST", r"/pulls$", 429, "Too many requests", headers={"Retry-After": "0"})
-    fake.fail("GET", r"/git/trees/", 502, "Bad Gateway")
+    fake.fail("POST", r"/graphql$", 502, "Bad Gateway")
 
     code, out, err = run(capsys)
 
     assert code == 0
     assert "operation: created" in out
     assert "rate limit while creating the pull request (429 Too many requests); retry 1" in err
-    assert "server error while reading branch main" in err
+    assert "server error while reading acme/widgets" in err
     assert [m for m, p in fake.requests if p.endswith("/pulls")].count("POST") == 2
     assert len(fake.pulls(REPO)) == 1
 
@@ -566,13 +587,13 @@ def test_rate_limit_is_waited_out_per_retry_after(fake, capsys):
 def test_5xx_retries_are_bounded(fake, capsys, monkeypatch):
     seed(fake)
     monkeypatch.setenv("AIRULES_PR_LIMITS", FAST.replace("retries=2", "retries=3"))
-    fake.fail("GET", r"/widgets$", 503, "Service Unavailable", times=100)
+    fake.fail("POST", r"/graphql$", 503, "Service Unavailable", times=100)
 
     code, _, err = run(capsys)
 
     assert code == 1
     assert "4 times in a row" in err
-    assert fake.requests.count(("GET", "/repos/acme/widgets")) == 4
+    assert fake.kinds["graphql"] == 4
 
 
 def test_unreachable_api_exits_1(fake, capsys, monkeypatch):
@@ -713,7 +734,8 @@ def test_enterprise_api_path_prefix(capsys, monkeypatch, tmp_path):
         code, out, _ = run(capsys, "--repo", REPO)
         assert code == 0
         assert "operation: created" in out
-        assert all(p.startswith("/api/v3/") for _, p in server.requests)
+        # GitHub Enterprise Server: REST below /api/v3, GraphQL at /api/graphql.
+        assert {p.split("/")[2] for _, p in server.requests} == {"v3", "graphql"}
     finally:
         server.stop()
 
@@ -752,12 +774,6 @@ def test_fake_and_local_tree_hashes_are_the_ones_git_computes(fake, tmp_path):
 
     blob = git(root, "hash-object", "dir/b.md").strip()
     assert blob_sha(b"B\n") == blob
-    sub = git(root, "rev-parse", f"{tree}:dir").strip()
-    entries = {
-        "b.md": TreeEntry("100644", "blob", blob),
-        "sub": TreeEntry("40000", "tree", git(root, "rev-parse", f"{tree}:dir/sub").strip()),
-    }
-    assert tree_sha(entries) == sub
 
 
 def test_console_script_runs_as_a_subprocess(fake, tmp_path):

@@ -10,7 +10,7 @@ from conftest import git
 from fake_github import FakeGitHub
 
 from airules import cli
-from airules.pr import main
+from airules.github.cli import main
 
 TOKEN = "ghs_Secret0Token1For2Tests3Only4xyz"
 REPO = "acme/widgets"

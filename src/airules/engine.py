@@ -440,8 +440,6 @@ def _plan_target(
             f"{target.path}: is a symlink to {source}, so writing it would change {source} "
             f"itself; add `mode: symlink` to this target, or delete the link"
         )
-    raw = tree.read(target.path)
-    current = None if raw is None else decode(target.path, raw)
     content = rules + extra
     if target.mode == "import":
         if target.pointer is not None:
@@ -450,7 +448,21 @@ def _plan_target(
             content = f"@{relative_source(target.pointer, target.path)}\n"
         else:
             content = f"@{relative_source(source, target.path)}\n{extra}"
+    current = _held(tree, target, content, source)
+    if current is None:
+        raw = tree.read(target.path)
+        current = None if raw is None else decode(target.path, raw)
     return _plan_copy(target, content, source, current)
+
+
+def _held(tree: Tree, target: TargetConfig, content: str, source: str) -> str | None:
+    """The generated text, when a tree that compares git blob ids (GitHub's) says the owned
+    file holds exactly it: a file in sync is then never downloaded."""
+    holds = getattr(tree, "holds", None)
+    if holds is None or target.shared:
+        return None
+    new = render_owned(content, target.front_matter, source)
+    return new if holds(target.path, new.encode("utf-8")) else None
 
 
 def _formatted_generation(

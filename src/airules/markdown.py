@@ -18,6 +18,8 @@ WORD_JOINER = "\u2060"
 # GitHub refuses bodies over 65,536 characters; the diff gets what the rest leaves.
 DIFF_CHARS = 40_000
 DIFF_LINES = 400
+# GitHub's limit on a pull request body, less room for the caller's footer and our marker.
+BODY_LIMIT = 65_536
 
 _REFERENCE_RE = re.compile(r"([@#])|\b(gh)(-)(?=\d)", re.IGNORECASE)
 _PUNCTUATION_RE = re.compile(r"([!-/:-@\[-`{-~])")
@@ -131,6 +133,21 @@ def pr_body(
             f"\nMove those edits into {src} (or drop them), or run `airules-pr --force` to "
             "overwrite the files.\n"
         )
+    # A table of thousands of files (a monorepo with `nested: true`) is cut too.
+    size = sum(len(part) for part in out) + len(footer)
+    if size > BODY_LIMIT - DIFF_CHARS - 4_000:
+        kept: list[str] = []
+        used = len(footer)
+        for part in out:
+            if used + len(part) > BODY_LIMIT - DIFF_CHARS - 4_000:
+                break
+            kept.append(part)
+            used += len(part)
+        out = [
+            *kept,
+            f"\n... and {len(out) - len(kept)} more lines of this list, cut to keep the "
+            "body under GitHub's limit; see the Files changed tab\n",
+        ]
     out.append(
         f"\n**To change the rules, edit {src}** and commit it: the files above are generated "
         f"from it, and `{FIX_COMMAND}` regenerates them locally. Do not push to "
@@ -147,7 +164,12 @@ def pr_body(
     if footer:
         # The footer is the caller's own Markdown, given on the command line: used as is.
         out.append(f"\n---\n\n{footer.rstrip()}\n")
-    return "".join(out)
+    body = "".join(out)
+    if len(body) > BODY_LIMIT - 200:
+        # Only a footer this long gets here: it is cut, and says so.
+        note = "\n\n... cut to keep the body under GitHub's limit\n"
+        body = body[: BODY_LIMIT - 200 - len(note)] + note
+    return body
 
 
 def close_comment(statuses: Sequence[TargetStatus], *, source: str, base: str) -> str:
