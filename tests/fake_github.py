@@ -799,6 +799,12 @@ class Api:
                 if sha not in self.repo.objects:
                     raise HttpError(422, "Invalid tree info", [f"{sha} is not a valid oid"])
             changes[item["path"]] = (mode, sha)
+        deleted = {path for path, value in changes.items() if value is None}
+        if deleted:
+            # "Returns an error if you try to delete a file that does not exist."
+            held = {path for path, _ in self.fake.walk(self.repo, base)} if base else set()
+            for path in sorted(deleted - held):
+                raise HttpError(422, "GitRPC::BadObjectState", [f"{path} does not exist"])
         sha = self.fake.update_tree(self.repo, base, changes)
         return 201, self.tree_doc(sha, False)
 

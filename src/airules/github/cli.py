@@ -147,7 +147,9 @@ def _report(result: Result, *, branch: str, dry_run: bool) -> str:
             out.append(f"{status.message}\n")
             continue
         label = status.state.value
-        if status.path in wrote:
+        if status.path in wrote and status.delete:
+            label += f"; {status.message.split(';')[0]}; deleted on {branch}"
+        elif status.path in wrote:
             label += "; overwritten (--force)" if status.state is State.EDITED else ""
             label += f"; fixed on {branch}"
         elif status.state is State.EDITED:

@@ -286,7 +286,11 @@ class Syncer:
                 parents = [snap.sync_tip, snap.head]
             modes = {path: planned.tree.mode(path) for path in planned.tree.writes}
             sha = writer.commit(
-                planned.tree.writes, modes, parents, commit_message(planned.written, planned.source)
+                planned.tree.writes,
+                modes,
+                parents,
+                commit_message(planned.written, planned.source),
+                deletes=planned.tree.removes,
             )
             try:
                 writer.move_branch(s.branch, sha, exists=snap.sync_tip is not None)
