@@ -93,11 +93,14 @@ def test_update_includes_bumps_a_pin_in_one_pull_request_per_repository(fake, fl
     old = central_head(fake)
     # Nothing moved: nothing is written anywhere.
     writes = fake.content_creating
+    fake.requests.clear()
     code, out, _ = run(capsys, "--repos", str(fleet), "--update-includes")
     assert code == 0
     assert fake.content_creating == writes
     for name in REPOS:
         assert f"{name}: in sync\n" in out
+    # One question for the ref; the pinned copies are not downloaded again.
+    assert (asked(fake, "commits"), asked(fake, "contents")) == (1, 0)
 
     # The central rules change: every repository gets one pull request with the new copy,
     # the new lock and the regenerated editor files.

@@ -103,8 +103,11 @@ def evaluate(snap: Snapshot, settings: Settings, direct: object = None) -> Plann
             return Planned(tree, configured=False, stop="no .airules.yml on the base branch")
         update = None
         if settings.includes is not None and config.includes:
-            from airules.includes import plan_update, write_update
+            from airules.includes import LOCK_PATH, plan_update, write_update
 
+            # Read first: plan_update takes a lock it cannot read for none at all, and would
+            # download an include whose copy the batch has read but whose lock it has not.
+            tree.read(LOCK_PATH)
             # The new vendored copies and lock go into the tree first, so the editor files
             # are planned from them and land in the same commit.
             update = plan_update(tree, config, settings.includes)
