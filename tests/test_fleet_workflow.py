@@ -189,3 +189,14 @@ def test_fleet_workflow_passes_update_includes(fake, tmp_path):
     assert b"- Never log secrets." in files[".airules/include/github/acme/ai-rules/security.md"]
     assert b"- Never log secrets." in files["CLAUDE.md"]
     assert ".airules.lock" in files
+
+
+def test_readme_setup_and_ci_install_the_schema_version_the_fake_validates_against():
+    # The README's opening setup command is what a newcomer runs before the tests; .ci/run is
+    # what CI runs. Both must fetch the schema version tests/fake_graphql.py expects.
+    from fake_graphql import SCHEMA_VERSION
+
+    wanted = f"@octokit/graphql-schema@{SCHEMA_VERSION}"
+    opening = (ROOT / "README.md").read_text().split("```sh\n", 1)[1].split("```", 1)[0]
+    assert f"npm install --prefix .cache/graphql-schema {wanted}" in opening
+    assert wanted in (ROOT / ".ci" / "run").read_text()
