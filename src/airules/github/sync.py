@@ -10,6 +10,7 @@ again from the base head; everything else is one commit that fast-forwards the s
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 from collections.abc import Sequence
@@ -105,9 +106,13 @@ def evaluate(snap: Snapshot, settings: Settings, direct: object = None) -> Plann
         if settings.includes is not None and config.includes:
             from airules.includes import LOCK_PATH, plan_update, write_update
 
-            # Read first: plan_update takes a lock it cannot read for none at all, and would
-            # download an include whose copy the batch has read but whose lock it has not.
-            tree.read(LOCK_PATH)
+            # Asked for together, in one round: plan_update takes a lock it cannot read for
+            # none at all, and would download an include whose lock the batch has not read.
+            for path in [LOCK_PATH, *(i.vendored for i in config.includes if i.remote)]:
+                with contextlib.suppress(Unread):
+                    tree.read(path)
+            if tree.want:
+                return tree.want
             # The new vendored copies and lock go into the tree first, so the editor files
             # are planned from them and land in the same commit.
             update = plan_update(tree, config, settings.includes)
