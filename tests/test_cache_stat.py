@@ -81,13 +81,14 @@ def test_a_trusted_file_replaced_by_a_symlink_is_seen(clean, capsys, monkeypatch
     assert main([]) == 0
     entries = cache._load(cache.cache_file(str(clean)))
     (run,) = [v for v in entries.values() if v[0] != "memo"]
-    (value,) = [v for k, n, v in run[0] if n == "CLAUDE.md"]
+    # The link's own observation ("l": its text, and the folders on its way) records it.
+    (value,) = [v for k, n, v in run[0] if n == "CLAUDE.md" and k == "l"]
     assert value[0] == "elsewhere.md"
 
 
 def _os_walk_files(real, folder):
     """The listing as `os.walk` gives it, which walk_files must keep giving."""
-    from airules.listing import MAX_LISTED_FILES, TMP_SUFFIX
+    from airules.confined import MAX_LISTED_FILES, TMP_SUFFIX
 
     out = []
     for dirpath, dirnames, filenames in os.walk(real):
@@ -107,7 +108,7 @@ def _os_walk_files(real, folder):
 def test_walk_files_lists_what_os_walk_lists(tmp_path, files):
     import random
 
-    from airules.listing import walk_files
+    from airules.confined import walk_files
 
     rng = random.Random(files)
     for i in range(files):
@@ -121,7 +122,11 @@ def test_walk_files_lists_what_os_walk_lists(tmp_path, files):
         (tmp_path / "broken").symlink_to(tmp_path / "nowhere")
         (tmp_path / "b").mkdir(exist_ok=True)
         (tmp_path / "b" / "loop").symlink_to(tmp_path, target_is_directory=True)
-    assert walk_files(str(tmp_path), "F") == _os_walk_files(str(tmp_path), "F")
+    fd = os.open(tmp_path, os.O_RDONLY)
+    try:
+        assert walk_files(fd, "F") == _os_walk_files(str(tmp_path), "F")
+    finally:
+        os.close(fd)
 
 
 def test_a_touched_but_unchanged_file_is_replayed_and_signed_again(clean, monkeypatch):
@@ -129,11 +134,11 @@ def test_a_touched_but_unchanged_file_is_replayed_and_signed_again(clean, monkey
     assert main([]) == 0
     entries = cache._load(cache.cache_file(str(clean)))
     (run,) = [v for v in entries.values() if v[0] != "memo"]
-    (before,) = [v for k, n, v in run[0] if n == "CLAUDE.md"]
+    (before,) = [v for k, n, v in run[0] if n == "CLAUDE.md" and k != "l"]
     os.utime(clean / "CLAUDE.md", (HOUR_AGO, HOUR_AGO))
     time.sleep(0.05)
     assert main([]) == 0  # same bytes: replayed
     entries = cache._load(cache.cache_file(str(clean)))
     (run,) = [v for v in entries.values() if v[0] != "memo"]
-    (after,) = [(k, v) for k, n, v in run[0] if n == "CLAUDE.md"]
+    (after,) = [(k, v) for k, n, v in run[0] if n == "CLAUDE.md" and k != "l"]
     assert after[0] == "s" and after[1][0] != before[0] and after[1][1] == before[1]

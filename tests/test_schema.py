@@ -47,6 +47,7 @@ BEYOND_THE_SCHEMA = {
     # Below the data model the schema sees: YAML itself.
     "YAML anchors and aliases are not supported": "aliases vanish once YAML is loaded",
     "appears twice in": "a loaded mapping keeps only the last of two equal keys",
+    "have no stable order or form": "a YAML tag (!!set) is gone once YAML is loaded as JSON",
 }
 
 

@@ -9,6 +9,7 @@ import re
 import secrets
 from collections.abc import Mapping, Sequence
 
+from airules import safetext
 from airules.engine import State, TargetStatus
 from airules.markdown import step_summary
 from airules.render import FIX_COMMAND
@@ -25,11 +26,12 @@ def escape_property(value: str) -> str:
 def annotation(
     message: str, *, file: str | None = None, line: int = 0, title: str = "airules"
 ) -> str:
-    props = [f"file={escape_property(file)}"] if file else []
+    # Control characters escaped first: no raw ESC or line break from the repository.
+    props = [f"file={escape_property(safetext.line(file))}"] if file else []
     if line:
         props.append(f"line={line}")
     props.append(f"title={escape_property(title)}")
-    return f"::error {','.join(props)}::{escape_data(message)}\n"
+    return f"::error {','.join(props)}::{escape_data(safetext.line(message))}\n"
 
 
 _WHERE_RE = re.compile(r"([^\s:]+)(?::(\d+))?: ")

@@ -17,10 +17,12 @@ from __future__ import annotations
 import marshal
 import os
 import sys
-from stat import S_ISLNK, S_ISREG
+from stat import S_ISREG
 
 from airules import __version__
-from airules.listing import git_files_named, walk_files
+from airules.confined import Missing, Root, read_bounded, stale_temps_in, stat_at
+from airules.errors import FatalError
+from airules.listing import git_dir, git_files_named, not_checked_out, sparse_state
 
 try:  # the C module directly: `hashlib` costs more to import than the whole lookup
     from _blake2 import blake2b
@@ -35,14 +37,20 @@ if TYPE_CHECKING:
 
     from airules.tree import Tree
 
-    # One observation: (kind, name, value). Kinds: "f" a file (its link and bytes), "n" the
-    # files with a given name (nested rules), "d" the files below a folder.
+    # One observation: (kind, name, value). Kinds: "f" a file (the links and folders on its
+    # way, and its bytes), "l" a path's own link text, "n" the files with a given name
+    # (nested rules), "d" the files below a folder, "p" whether a sparse checkout leaves a
+    # path out, "s" a file trusted by its stat (see RACY_NS).
     Input = tuple[str, str, Any]
 
-FORMAT = 1
+FORMAT = 2
 MAX_ENTRIES = 8
 CONFIG_NAMES = (".airules.yml", ".airules.yaml")
 FILE_NAME = "airules-cache"
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_READ_FLAGS = os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0) | _CLOEXEC
+_READ_FLAGS |= getattr(os, "O_BINARY", 0)
 # Set AIRULES_CACHE=0 to always do a full run (for debugging, or benchmarking the full run).
 DISABLE_VAR = "AIRULES_CACHE"
 
@@ -51,8 +59,18 @@ def digest(data: bytes) -> bytes:
     return blake2b(data, digest_size=16).digest()
 
 
+# Environment that changes which repository and work tree git (and so airules) sees.
+_GIT_VARS = ("GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR")
+# A cache holds a few small entries; anything far larger is not ours to trust.
+MAX_CACHE_BYTES = 4 * 1024 * 1024
+
+
 def find_root(start: str) -> str | None:
-    """The nearest folder at or above `start` holding `.git` or an airules config."""
+    """The root: $GIT_WORK_TREE when set (as git does), else the nearest folder at or above
+    `start` holding `.git` or an airules config."""
+    work_tree = os.environ.get("GIT_WORK_TREE")
+    if work_tree:
+        return os.path.abspath(work_tree)
     folder = start
     while True:
         for name in (*CONFIG_NAMES, ".git"):
@@ -65,18 +83,8 @@ def find_root(start: str) -> str | None:
 
 
 def cache_file(root: str) -> str | None:
-    dotgit = os.path.join(root, ".git")
-    if os.path.isdir(dotgit):
-        return os.path.join(dotgit, FILE_NAME)
-    try:  # a worktree or submodule: `.git` is a file saying where the git folder is
-        with open(dotgit, encoding="utf-8") as f:
-            line = f.readline().strip()
-    except OSError:
-        return None
-    if not line.startswith("gitdir: "):
-        return None
-    gitdir = os.path.join(root, line[len("gitdir: ") :])
-    return os.path.join(gitdir, FILE_NAME) if os.path.isdir(gitdir) else None
+    gitdir = git_dir(root)
+    return None if gitdir is None else os.path.join(gitdir, FILE_NAME)
 
 
 def _tool_stamp() -> list[tuple[str, int, int]]:
@@ -92,181 +100,65 @@ def _tool_stamp() -> list[tuple[str, int, int]]:
 
 def _key(argv: Sequence[str], root: str, cwd: str) -> bytes:
     color = (sys.stdout.isatty(), bool(os.environ.get("NO_COLOR")))
-    parts = (FORMAT, __version__, _tool_stamp(), tuple(argv), root, cwd, color)
+    git = tuple(os.environ.get(name) for name in _GIT_VARS)
+    parts = (FORMAT, __version__, _tool_stamp(), tuple(argv), root, cwd, color, git)
     return digest(repr(parts).encode("utf-8", "surrogateescape"))
 
 
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-# Non-blocking, so that a FIFO planted at a target's path cannot hang the lookup.
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+def file_observation(trail: Any, data: bytes | None) -> Any:
+    """What a read saw: None for nothing there, else the links and folders it went through
+    (their identities) and its bytes' digest."""
+    return None if data is None else (trail, digest(data))
 
 
-def observe_file(root: str, path: str) -> Any:
-    """What a run would see at `path`: its link target if a symlink, and its bytes' digest."""
-    full = os.path.join(root, path)
-    if _NOFOLLOW:
-        # The common case, a regular file, in one open: no readlink that fails first.
-        try:
-            fd = os.open(full, _OPEN_FLAGS | _NOFOLLOW)
-        except FileNotFoundError:
-            return None
-        except OSError:
-            fd = -1  # a symlink (ELOOP), or an error the slow path below reports the same way
-        if fd >= 0:
-            return _observe_fd(fd, None)
+def observe(fs: Root, kind: str, name: str, memo: dict[str, Any] | None = None) -> Any:
+    """Look again, through the same confined code a full run uses, and say what was seen.
+    A refusal is an observation too: a full run that was refused the same way stored it.
+    `memo` keeps what one replay learns once (how a sparse checkout limits the tree)."""
+    memo = {} if memo is None else memo
     try:
-        link: str | None = os.readlink(full)
-    except FileNotFoundError:
-        return None
-    except OSError:  # not a symlink (EINVAL), or a folder on the way is not a folder
-        link = None
-    try:
-        fd = os.open(full, _OPEN_FLAGS)
-    except OSError as e:
-        return (link, e.errno)
-    return _observe_fd(fd, link)
-
-
-def _observe_fd(fd: int, link: str | None) -> Any:
-    try:
-        st = os.fstat(fd)
-        if not S_ISREG(st.st_mode):
-            return (link, "not a regular file")
-        chunks = [os.read(fd, st.st_size + 1)]
-        # A short read is the end of a regular file; one that filled the buffer grew since.
-        if len(chunks[0]) > st.st_size:
-            while chunk := os.read(fd, 65536):
-                chunks.append(chunk)
-        return (link, digest(b"".join(chunks)))
-    except OSError as e:
-        return (link, e.errno)
-    finally:
-        os.close(fd)
-
-
-# A file untouched for this long before its entry was stored is trusted on replay by its stat
-# alone (size, times, inode), as git trusts its index; a newer one is read and hashed, since a
-# write within the same clock tick as the store could leave every stat field as it was.
-RACY_NS = 2_000_000_000
-
-
-def _signature(st: os.stat_result) -> tuple[int, int, int, int, int]:
-    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
-
-
-def _signature_of(root: str, path: str, want: bytes, now_ns: int) -> Any:
-    """The stat signature of the regular file at `path` if it holds the bytes digested as
-    `want` and is old enough to trust; else None (the entry keeps hashing)."""
-    if not _NOFOLLOW:
-        return None
-    try:
-        fd = os.open(os.path.join(root, path), _OPEN_FLAGS | _NOFOLLOW)
+        if kind == "f":
+            data, where = fs.read(name)
+            return file_observation(None if where is None else tuple(where.trail), data)
+        if kind == "l":
+            text, trail = fs.readlink(name)
+            return (text, tuple(trail))
+        if kind == "d":
+            found, trail = fs.list_dir(name)
+            return (tuple(found), tuple(trail))
+        if kind == "p":
+            if "sparse" not in memo:
+                memo["sparse"] = sparse_state(fs.path)
+            return not_checked_out(memo["sparse"], name)
+        if kind == "n":
+            try:
+                code, found, _ = git_files_named(fs.path, name)
+            except OSError:
+                return None
+            return tuple(found) if code == 0 else None
+    except FatalError as e:
+        return ("!", str(e))
     except OSError:
-        return None
-    try:
-        st = os.fstat(fd)
-        if not S_ISREG(st.st_mode) or max(st.st_mtime_ns, st.st_ctime_ns) > now_ns - RACY_NS:
-            return None
-        if _observe_fd(os.dup(fd), None) != (None, want):
-            return None
-        # Unchanged while it was read.
-        return _signature(st) if _signature(os.fstat(fd)) == _signature(st) else None
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-
-
-def _trusted(root: str, inputs: Sequence[Input]) -> tuple[list[Input], bool]:
-    """`inputs` with each old-enough regular file's observation turned into a stat-checked one
-    ("s"), and whether any changed."""
-    import time
-
-    now_ns = time.time_ns()
-    out: list[Input] = []
-    changed = False
-    for kind, name, value in inputs:
-        old = None
-        if kind == "s":
-            if _stat_matches(root, name, value[0]):
-                out.append((kind, name, value))
-                continue
-            # Signed before: sign again, in case the stat changed and the bytes did not.
-            old, value = value
-            kind = "f"
-        if kind == "f" and isinstance(value, tuple) and value[0] is None:
-            signature = _signature_of(root, name, value[1], now_ns)
-            if signature is not None:
-                out.append(("s", name, (signature, value)))
-                changed = changed or signature != old
-                continue
-        out.append((kind, name, value))
-        changed = changed or old is not None
-    return out, changed
-
-
-def _stat_matches(root: str, path: str, signature: Any) -> bool:
-    try:
-        st = os.stat(os.path.join(root, path), follow_symlinks=False)
-    except (OSError, ValueError):
-        return False
-    return S_ISREG(st.st_mode) and _signature(st) == signature
-
-
-def observe_file_data(root: str, path: str, data: bytes | None) -> Any:
-    """The observation of a read that returned `data`, in the form `observe_file` gives."""
-    if data is None:
-        return None if not os.path.islink(os.path.join(root, path)) else observe_file(root, path)
-    try:
-        link: str | None = os.readlink(os.path.join(root, path))
-    except OSError:
-        link = None
-    return (link, digest(data))
-
-
-def _real_folder(root: str, name: str) -> str:
-    """`root/name` with its links resolved: one lstat a part where no part is a link (the
-    usual case), `realpath` otherwise."""
-    full = os.path.join(root, name)
-    parts = name.split("/")
-    if "." in parts or ".." in parts:
-        return os.path.realpath(full)
-    path = root
-    for part in parts:
-        path = os.path.join(path, part)
-        try:
-            if S_ISLNK(os.lstat(path).st_mode):
-                return os.path.realpath(full)
-        except OSError:
-            break  # missing: nothing below it to resolve
-    return full
-
-
-def _observe(root: str, kind: str, name: str) -> Any:
-    if kind == "f":
-        return observe_file(root, name)
-    if kind == "d":
-        real = _real_folder(root, name)
-        if not real.startswith(os.path.join(root, "")):
-            return None  # outside the root: the full run would refuse it
-        return tuple(walk_files(real, name)) if os.path.isdir(real) else ()
-    if kind == "n":
-        try:
-            code, found, _ = git_files_named(root, name)
-        except OSError:
-            return None
-        return tuple(found) if code == 0 else None
+        return object()  # never equal: a full run decides
     return object()  # an unknown kind never matches
 
 
 def _load(path: str) -> dict[bytes, Any]:
+    # O_NOFOLLOW | O_NONBLOCK and fstat: a cache that is a link, a FIFO or huge is not ours,
+    # and is ignored rather than followed, waited on or read whole.
     try:
-        with open(path, "rb") as f:
-            # One read, then parse: marshal.load on the file reads it piece by piece, many
-            # times slower on the hot path.
-            entries = marshal.loads(f.read())
+        fd = os.open(path, _READ_FLAGS)
+    except OSError:
+        return {}
+    try:
+        if not S_ISREG(os.fstat(fd).st_mode):
+            return {}
+        data = read_bounded(fd, MAX_CACHE_BYTES)
+        entries = marshal.loads(data) if data else None
     except (OSError, EOFError, ValueError, TypeError):
         return {}
+    finally:
+        os.close(fd)
     return entries if isinstance(entries, dict) else {}
 
 
@@ -311,30 +203,141 @@ def replay(argv: Sequence[str]) -> bool:
     entry = _load(path).get(key)
     hashed = False
     try:
+        fs = Root(root)
+    except OSError:
+        return False
+    try:
         inputs, out, err = entry  # type: ignore[misc]
+        memo: dict[str, Any] = {}
         for kind, name, value in inputs:
             if kind == "s":
                 signature, value = value
-                if _stat_matches(root, name, signature):
+                if _stat_matches(fs, name, signature):
                     continue
                 kind = "f"
-            if _observe(root, kind, name) != value:
+            if observe(fs, kind, name, memo) != value:
                 return False
             # A regular file read and hashed: maybe old enough now to sign.
-            hashed = hashed or (kind == "f" and isinstance(value, tuple) and value[0] is None)
+            hashed = hashed or (kind == "f" and _is_read(value))
+        # A full --fix also clears a killed writer's temporary files; leave that to one.
+        looked = [name for kind, name, _ in inputs if kind in "fls"]
+        if "--fix" in argv and _stale_temps(fs, looked):
+            return False
+        sys.stdout.write(out)
+        sys.stdout.flush()
+        if err:
+            sys.stderr.write(err)
+        if hashed:
+            # Files that were too new to trust by their stat when the run was stored may be
+            # old enough now: the next replay then skips reading them.
+            trusted, changed = _trusted(fs, inputs)
+            if changed:
+                _save(path, key, (tuple(trusted), out, err))
     except (TypeError, ValueError):
         return False
-    sys.stdout.write(out)
-    sys.stdout.flush()
-    if err:
-        sys.stderr.write(err)
-    if hashed and _NOFOLLOW:
-        # Files that were too new to trust by their stat when the run was stored may be old
-        # enough now: the next replay then skips reading them.
-        trusted, changed = _trusted(root, inputs)
-        if changed:
-            _save(path, key, (tuple(trusted), out, err))
+    finally:
+        fs.close()
     return True
+
+
+def _stale_temps(fs: Root, paths: Sequence[str]) -> bool:
+    folders = {p.rpartition("/")[0] for p in paths}
+    for folder in folders:
+        try:
+            where = fs.walk(f"{folder}/.")
+        except (Missing, FatalError):
+            continue
+        try:
+            if stale_temps_in(where.fd):
+                return True
+        finally:
+            where.close()
+    return False
+
+
+# A file untouched for this long before its entry was stored is trusted on replay by its stat
+# alone (size, times, inode), as git trusts its index; a newer one is read and hashed, since a
+# write within the same clock tick as the store could leave every stat field as it was. The
+# stat is taken through the same confined walk as a read, and the walk's trail (every link
+# text and folder identity on the way) is part of what must match.
+RACY_NS = 2_000_000_000
+
+
+def _is_read(value: Any) -> bool:
+    """Whether an "f" observation is a regular file read whole: (trail, digest)."""
+    return isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], bytes)
+
+
+def _signature(st: os.stat_result) -> tuple[int, int, int, int, int]:
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+
+
+def _stat_of(fs: Root, path: str) -> tuple[Any, os.stat_result] | None:
+    """The trail to `path` and its stat, if it is a regular file reached inside the root."""
+    try:
+        where = fs.walk(path)
+    except (Missing, FatalError):
+        return None
+    try:
+        if where.name is None:
+            return None
+        st = stat_at(where.name, where.fd)
+        return (tuple(where.trail), st) if S_ISREG(st.st_mode) else None
+    except OSError:
+        return None
+    finally:
+        where.close()
+
+
+def _signature_of(fs: Root, path: str, value: Any, now_ns: int) -> Any:
+    """The (stat signature, trail) of `path` if it still reads as `value` and is old enough
+    to trust; else None (the entry keeps hashing)."""
+    before = _stat_of(fs, path)
+    if before is None:
+        return None
+    trail, st = before
+    if max(st.st_mtime_ns, st.st_ctime_ns) > now_ns - RACY_NS:
+        return None
+    if observe(fs, "f", path) != value or value[0] != trail:
+        return None
+    after = _stat_of(fs, path)
+    # Unchanged while it was read.
+    if after is None or after[0] != trail or _signature(after[1]) != _signature(st):
+        return None
+    return (_signature(st), trail)
+
+
+def _stat_matches(fs: Root, path: str, signature: Any) -> bool:
+    seen = _stat_of(fs, path)
+    return seen is not None and (_signature(seen[1]), seen[0]) == tuple(signature)
+
+
+def _trusted(fs: Root, inputs: Sequence[Input]) -> tuple[list[Input], bool]:
+    """`inputs` with each old-enough regular file's observation turned into a stat-checked one
+    ("s"), and whether any changed."""
+    import time
+
+    now_ns = time.time_ns()
+    out: list[Input] = []
+    changed = False
+    for kind, name, value in inputs:
+        old = None
+        if kind == "s":
+            if _stat_matches(fs, name, value[0]):
+                out.append((kind, name, value))
+                continue
+            # Signed before: sign again, in case the stat changed and the bytes did not.
+            old, value = value
+            kind = "f"
+        if kind == "f" and _is_read(value):
+            signature = _signature_of(fs, name, value, now_ns)
+            if signature is not None:
+                out.append(("s", name, (signature, value)))
+                changed = changed or signature != old
+                continue
+        out.append((kind, name, value))
+        changed = changed or old is not None
+    return out, changed
 
 
 def store(argv: Sequence[str], root: str, inputs: Sequence[Input], out: str, err: str) -> None:
@@ -346,31 +349,50 @@ def store(argv: Sequence[str], root: str, inputs: Sequence[Input], out: str, err
         return
     try:
         key = _key(argv, root, os.getcwd())
+        fs = Root(root)
     except OSError:
         return
-    _save(path, key, (tuple(_trusted(root, inputs)[0]), out, err))
+    try:
+        trusted = _trusted(fs, inputs)[0]
+    finally:
+        fs.close()
+    _save(path, key, (tuple(trusted), out, err))
 
 
 def _save(path: str, key: bytes, value: Any) -> None:
-    tmp = f"{path}.{os.getpid()}.tmp"
+    tmp = f"{path}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
+    fd = -1
     try:
         entries = _load(path)
         entries.pop(key, None)
         entries[key] = value
         while len(entries) > MAX_ENTRIES:
             del entries[next(iter(entries))]
-        with open(tmp, "wb") as f:
-            marshal.dump(entries, f)
+        data = marshal.dumps(entries)
+        # A new file of our own, never a link or a FIFO someone planted under the name.
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC
+        flags |= getattr(os, "O_BINARY", 0)
+        fd = os.open(tmp, flags, 0o600)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.close(fd)
+        fd = -1
         os.replace(tmp, path)
     except (OSError, ValueError):
-        import contextlib
-
-        with contextlib.suppress(OSError):
+        if fd >= 0:
+            os.close(fd)
+        try:  # noqa: SIM105 - contextlib costs an import
             os.unlink(tmp)
+        except OSError:
+            pass
 
 
 class Recorder:
-    """A tree that notes what each read saw, so that a clean run can be stored."""
+    """A tree that notes what each look saw, so that a clean run can be stored.
+
+    Reads that fail are noted too (the warnings' reads catch their errors), so a replay can
+    never pass where the full run would have seen something different."""
 
     @property
     def inputs(self) -> list[Input]:
@@ -379,13 +401,17 @@ class Recorder:
     def __init__(self, tree: Tree, root: str) -> None:
         self.tree = tree
         self.root = root
-        # Keyed by what was observed, so reading a file twice (its link, then its bytes)
-        # costs the replay one look.
+        # Keyed by what was observed, so reading a file twice costs the replay one look.
         self.observed: dict[tuple[str, str], Any] = {}
+        self._trails: dict[tuple[str, str], Any] = getattr(tree, "trails", {})
 
     def read(self, path: str) -> bytes | None:
-        data = self.tree.read(path)
-        self.observed["f", path] = observe_file_data(self.root, path, data)
+        try:
+            data = self.tree.read(path)
+        except FatalError as e:
+            self.observed["f", path] = ("!", str(e))
+            raise
+        self.observed["f", path] = file_observation(self._trails.get(("f", path)), data)
         return data
 
     def write(self, path: str, data: bytes) -> None:
@@ -395,12 +421,27 @@ class Recorder:
         self.tree.remove(path)  # type: ignore[attr-defined]
 
     def readlink(self, path: str) -> str | None:
-        link = self.tree.readlink(path)
-        self.observed["f", path] = observe_file(self.root, path)
+        try:
+            link = self.tree.readlink(path)
+        except FatalError as e:
+            self.observed["l", path] = ("!", str(e))
+            raise
+        self.observed["l", path] = (link, self._trails.get(("l", path), ()))
         return link
 
     def symlink(self, path: str, target: str) -> bool:
         return self.tree.symlink(path, target)
+
+    def link_text(self, path: str, source: str) -> str:
+        from airules.engine import link_text
+
+        return link_text(self.tree, path, source)
+
+    def not_checked_out(self, path: str) -> bool:
+        excluded = getattr(self.tree, "not_checked_out", None)
+        found = False if excluded is None else bool(excluded(path))
+        self.observed["p", path] = found
+        return found
 
     def find_files(self, name: str) -> list[str]:
         found = self.tree.find_files(name)
@@ -408,8 +449,12 @@ class Recorder:
         return found
 
     def list_dir(self, folder: str) -> list[str]:
-        found = self.tree.list_dir(folder)
-        self.observed["d", folder] = tuple(found)
+        try:
+            found = self.tree.list_dir(folder)
+        except FatalError as e:
+            self.observed["d", folder] = ("!", str(e))
+            raise
+        self.observed["d", folder] = (tuple(found), self._trails.get(("d", folder), ()))
         return found
 
     # Orphans (orphans.py). The search is not replayed: a replay spawning `git grep` would cost

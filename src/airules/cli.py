@@ -203,7 +203,7 @@ def run(
     argv: Sequence[str] | None = None,
     update: bool = False,
 ) -> int:
-    from airules.engine import State, advise, apply, expand, load_config, plan
+    from airules.engine import State, TargetStatus, advise, apply, expand, load_config, plan
     from airules.report import check_text, fix_text, json_report
     from airules.tree import LocalTree, find_root
 
@@ -241,16 +241,23 @@ def run(
         # Leftovers of a --fix that was killed mid-write. A plain check never writes, so it
         # leaves them: it may run on a read-only checkout, and they never match a target.
         local.remove_stale_temps(s.path for s in statuses)
-    written = [] if errors or not fix else apply(tree, statuses, force=force)
-    warnings = [] if errors else advise(tree, config, targets, statuses)
+    failed: list[TargetStatus] = []
+    written = [] if errors or not fix else apply(tree, statuses, force=force, failed=failed)
+    if failed:
+        # A write that failed part way: say which files were written and which were not.
+        by_path = {status.path: status for status in failed}
+        statuses = [by_path.get(status.path, status) for status in statuses]
+    warnings = [] if errors or failed else advise(tree, config, targets, statuses)
     # Every planned path is spoken for, scoped rule files and ones a rule's removal deletes too.
     planned = [*(t.path for t in targets), *(s.path for s in statuses)]
     sources = [s.source for s in statuses if s.source]
     orphans, pruned = _orphans(
         tree, config, planned, sources, editors, errors, fix=fix, prune=prune
     )
-    if errors:
+    if errors or (failed and not written):
         code = 2
+    elif failed:
+        code = 1
     elif fix:
         code = int(
             bool(written or updated)
@@ -261,7 +268,9 @@ def run(
         code = int(any(s.needs_fix for s in statuses))
     # A target that cannot be read is a usage error like a bad config: one line each, on
     # stderr, and nothing written.
-    err = "".join(f"airules: {status.message}\n" for status in errors)
+    from airules.safetext import line
+
+    err = "".join(f"airules: {line(status.message)}\n" for status in errors + failed)
     if strict and any(not w.note for w in warnings):
         code = max(code, 1)
     if orphans:
@@ -388,6 +397,26 @@ def explain(*, start: Path, config_path: str | None, editors: Sequence[str], fmt
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Started with stdout or stderr closed (`>&-`): Python gives None; write into nothing.
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w"))  # noqa: SIM115 - lives as long as the run
+    try:
+        return _main(argv)
+    except OSError as e:
+        # `airules-check | head -1`: the reader left. End quietly, as `cat` does, and keep
+        # the interpreter's own last flush from printing a traceback.
+        if e.errno not in (32, 9):  # EPIPE, EBADF (errno costs an import)
+            raise
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 1
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if cache.replay(args_list):
         return 0
@@ -459,7 +488,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             sys.stdout.write(error_annotation(str(e)))
         sys.stdout.flush()
-        print(f"airules: {e}", file=sys.stderr)
+        from airules.safetext import line
+
+        print(f"airules: {line(str(e))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

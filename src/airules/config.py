@@ -34,6 +34,11 @@ TOP_KEYS = (
 )
 # The optional folder of scoped and extra rules (`ai-rules/NAME.md`), next to the source.
 DEFAULT_RULES_DIR = "ai-rules"
+# The tags of plain YAML values (what front matter is), which render the same bytes every run.
+_STABLE_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}"
+    for name in ("str", "int", "float", "bool", "null", "seq", "map", "timestamp")
+)
 TARGET_KEYS = ("id", "path", "mode", "shared", "front_matter")
 # copy: the rules are written into the file; import: the file holds `@<source>` for editors
 # that follow imports; symlink: the file is a relative symlink to the source.
@@ -235,6 +240,15 @@ class _Reader:
 
         def walk(item: yaml.Node) -> None:
             self.visit(item)
+            # A !!set comes back as a Python set, which YAML's dumper writes in hash order:
+            # a different file on every run. Only plain values render the same bytes each time.
+            if item.tag not in _STABLE_TAGS:
+                tag = item.tag.replace("tag:yaml.org,2002:", "!!")
+                raise self.fail(
+                    item,
+                    f"`front_matter` values tagged {tag} have no stable order or form; write "
+                    "a plain list, mapping or value",
+                )
             if isinstance(item, yaml.MappingNode):
                 for key, value in item.value:
                     walk(key)

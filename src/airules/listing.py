@@ -1,70 +1,59 @@
-"""Listing files: the two ways a run discovers paths, shared by the tree and the cache.
+"""Listing files with git, shared by the tree and the cache.
 
-Standard library only, and nothing costly at import: the cache replays these listings on the
-hot path to prove that nothing new has appeared since a clean run.
+git's output is input like any other: every path it returns is checked as a config path is
+(no control characters, no `..`, nothing absolute, no `.git`), its stderr is drained while its
+stdout is read (so no amount of warnings can deadlock it), and both are bounded.
+
+Standard library only, and nothing costly at import: the cache replays this listing on the hot
+path to prove that nothing new has appeared since a clean run.
 """
 
 from __future__ import annotations
 
 import os
 
-TMP_SUFFIX = ".airules-tmp"
-# A rules folder holds a handful of files; stop listing long before a mistake gets costly.
-MAX_LISTED_FILES = 1000
+# Ten thousand files with long names are a few megabytes; far beyond that is not a listing.
+MAX_LISTING_BYTES = 64 * 1024 * 1024
+# Only the first line of git's complaint is reported.
+MAX_STDERR_BYTES = 64 * 1024
+# Environment that says which repository and work tree git uses: relative values are made
+# absolute, because git runs in the root (`-C`), not where airules was started.
+_GIT_PATH_VARS = ("GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR", "GIT_INDEX_FILE")
 
 
-def walk_files(real: str, folder: str) -> list[str]:
-    """The files below the real folder `real`, named as `folder/...`, sorted and bounded.
-
-    What `os.walk` gives (links to folders are not followed, unreadable folders are skipped),
-    with `os.scandir` directly: the replay lists a folder per editor that scopes rules.
-    """
-    out: list[str] = []
-    _walk(real, folder, out)
-    return out
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
-def _walk(real: str, prefix: str, out: list[str]) -> bool:
-    """Add the files below `real` to `out`; True once the bound is reached."""
-    try:
-        with os.scandir(real) as it:
-            entries = list(it)
-    except OSError:
-        return False
-    files: list[str] = []
-    folders: list[os.DirEntry[str]] = []
-    for entry in entries:
-        try:
-            is_dir = entry.is_dir()
-        except OSError:
-            is_dir = False
-        if is_dir:
-            folders.append(entry)
-        elif not entry.name.endswith(TMP_SUFFIX):
-            files.append(entry.name)
-    for name in sorted(files):
-        out.append(f"{prefix}/{name}")
-        if len(out) >= MAX_LISTED_FILES:
-            return True
-    for entry in sorted(folders, key=lambda e: e.name):
-        if not entry.is_symlink() and _walk(entry.path, f"{prefix}/{entry.name}", out):
-            return True
-    return False
+class BadListing(ValueError):
+    """git listed a path airules will not use; args: (path, problem)."""
+
+
+def check_listed(path: str) -> str:
+    """`path` if it is a clean relative path, else BadListing saying why."""
+    if any(c < " " or c == "\x7f" for c in path):
+        raise BadListing(path, "contains a control character such as a newline")
+    parts = path.split("/")
+    if path.startswith("/") or "" in parts or "." in parts or ".." in parts:
+        raise BadListing(path, "is not a clean path inside the repository")
+    if any(p.casefold() == ".git" for p in parts):
+        raise BadListing(path, "is inside a .git folder")
+    return path
 
 
 def git_files_named(root: str, name: str) -> tuple[int, list[str], str]:
     """Every file called `name` that git tracks or would track (untracked, not ignored).
 
     Returns git's exit code, the sorted paths, and the first line of its complaint; raises
-    OSError when git cannot run at all.
+    OSError when git cannot run at all, BadListing when it lists a path airules refuses.
     """
     # Glob magic characters in the name must match themselves.
     escaped = "".join(f"\\{c}" if c in "*?[]\\" else c for c in name)
     args = ["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--"]
-    code, out, err = _git(root, [*args, f":(glob)**/{escaped}"])
+    code, out, err = git(root, [*args, f":(glob)**/{escaped}"])
     found = out.decode("utf-8", "surrogateescape").split("\0")
     problem = err.decode("utf-8", "replace").strip().splitlines()
-    return code, sorted({p for p in found if p}), problem[0] if problem else ""
+    paths = sorted({check_listed(p) for p in found if p})
+    return code, paths, problem[0] if problem else ""
 
 
 def git_grep_files(
@@ -76,7 +65,7 @@ def git_grep_files(
     args = ["grep", "-l", "-z", "-I", "--untracked", "--no-color", "-E"]
     for pattern in patterns:
         args += ["-e", pattern]
-    code, out, err = _git(root, [*args, "--", *pathspecs])
+    code, out, err = git(root, [*args, "--", *pathspecs])
     found = out.decode("utf-8", "surrogateescape").split("\0")
     problem = err.decode("utf-8", "replace").strip().splitlines()
     return code, sorted({p for p in found if p}), problem[0] if problem else ""
@@ -84,14 +73,14 @@ def git_grep_files(
 
 def git_attr_eol(root: str, path: str) -> str | None:
     """`.gitattributes`' `eol` for `path` ("\\n" or "\\r\\n"), None when unset or without git."""
-    code, out, _ = _git(root, ["check-attr", "eol", "--", path])
+    code, out, _ = git(root, ["check-attr", "eol", "--", path])
     value = out.decode("utf-8", "replace").rsplit(": ", 1)[-1].strip() if code == 0 else ""
     return {"crlf": "\r\n", "lf": "\n"}.get(value)
 
 
 def git_majority_eol(root: str) -> str | None:
     """The line ending most tracked text files have in the working tree; None without git."""
-    code, out, _ = _git(root, ["ls-files", "--eol", "-z"])
+    code, out, _ = git(root, ["ls-files", "--eol", "-z"])
     if code != 0:
         return None
     crlf = lf = 0
@@ -108,15 +97,23 @@ def git_majority_eol(root: str) -> str | None:
 def git_committed(root: str, path: str) -> bytes | None:
     """`path` (relative to `root`) as HEAD has it, or None when it has none or git cannot
     tell."""
-    code, out, _ = _git(root, ["show", f"HEAD:./{path}"])
+    code, out, _ = git(root, ["show", f"HEAD:./{path}"])
     return out if code == 0 else None
 
 
-def _git(root: str, args: list[str]) -> tuple[int, bytes, bytes]:
+def git_env() -> dict[str, str]:
+    env = dict(os.environ)
+    for var in _GIT_PATH_VARS:
+        if env.get(var):
+            env[var] = os.path.abspath(env[var])
+    return env
+
+
+def git(root: str, args: list[str]) -> tuple[int, bytes, bytes]:
     if not hasattr(os, "posix_spawnp"):
         import subprocess
 
-        result = subprocess.run(["git", *args], cwd=root, capture_output=True)
+        result = subprocess.run(["git", *args], cwd=root, capture_output=True, env=git_env())
         return result.returncode, result.stdout, result.stderr
     # posix_spawn and two pipes instead of `subprocess`, whose import alone costs more than
     # the whole replayed check of a small repository.
@@ -126,7 +123,7 @@ def _git(root: str, args: list[str]) -> tuple[int, bytes, bytes]:
         pid = os.posix_spawnp(
             "git",
             ["git", "-C", root, *args],
-            os.environ,
+            git_env(),
             file_actions=[
                 (os.POSIX_SPAWN_DUP2, out_w, 1),
                 (os.POSIX_SPAWN_DUP2, err_w, 2),
@@ -140,8 +137,110 @@ def _git(root: str, args: list[str]) -> tuple[int, bytes, bytes]:
         raise
     os.close(out_w)
     os.close(err_w)
-    # git says little on stderr, far less than a pipe holds, so reading stdout first is safe.
-    with open(out_r, "rb") as out, open(err_r, "rb") as err:
-        stdout, stderr = out.read(), err.read()
-    _, status = os.waitpid(pid, 0)
+    try:
+        stdout, stderr = _drain(out_r, err_r)
+    finally:
+        os.close(out_r)
+        os.close(err_r)
+        _, status = os.waitpid(pid, 0)
     return os.waitstatus_to_exitcode(status), stdout, stderr
+
+
+def _drain(out_fd: int, err_fd: int) -> tuple[bytes, bytes]:
+    """Read both pipes as data arrives, so git never blocks on a full stderr pipe while we
+    wait on stdout; keep at most the bounds (the rest is read and dropped)."""
+    import select
+
+    out: list[bytes] = []
+    err: list[bytes] = []
+    sizes = {out_fd: 0, err_fd: 0}
+    limits = {out_fd: MAX_LISTING_BYTES, err_fd: MAX_STDERR_BYTES}
+    sinks = {out_fd: out, err_fd: err}
+    open_fds = [out_fd, err_fd]
+    while open_fds:
+        ready, _, _ = select.select(open_fds, [], [])
+        for fd in ready:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                open_fds.remove(fd)
+                continue
+            if sizes[fd] < limits[fd]:
+                sinks[fd].append(chunk[: limits[fd] - sizes[fd]])
+            sizes[fd] += len(chunk)
+    if sizes[out_fd] > MAX_LISTING_BYTES:
+        raise BadListing("git ls-files", f"printed more than {MAX_LISTING_BYTES} bytes")
+    return b"".join(out), b"".join(err)
+
+
+def git_dir(root: str) -> str | None:
+    """The repository's git folder: $GIT_DIR, `.git`, or the folder a `.git` file names."""
+    env = os.environ.get("GIT_DIR")
+    if env:
+        env = os.path.abspath(env)
+        return env if os.path.isdir(env) else None
+    dotgit = os.path.join(root, ".git")
+    if os.path.isdir(dotgit) and not os.path.islink(dotgit):
+        return dotgit
+    try:  # a worktree or submodule: `.git` is a file saying where the git folder is
+        fd = os.open(dotgit, _READ_FLAGS)
+        try:
+            line = os.read(fd, 4096).decode("utf-8", "replace").split("\n")[0].strip()
+        finally:
+            os.close(fd)
+    except OSError:
+        return None
+    if not line.startswith("gitdir: "):
+        return None
+    found = os.path.join(root, line[len("gitdir: ") :])
+    return found if os.path.isdir(found) else None
+
+
+# None when the checkout is not sparse, else (the cone's folders or None, skipped paths).
+Sparse = tuple[tuple[str, ...] | None, frozenset[str]] | None
+
+
+def sparse_state(root: str) -> Sparse:
+    """How a sparse checkout limits the work tree: the cone's folders (None when not in cone
+    mode) and the tracked files git left out (skip-worktree); None when it is not sparse.
+    Costs one look for a file unless the checkout is sparse."""
+    state = None
+    gitdir = git_dir(root)
+    if gitdir is not None and os.path.exists(os.path.join(gitdir, "info", "sparse-checkout")):
+        _, enabled, _ = git(root, ["config", "--bool", "core.sparseCheckout"])
+        if enabled.strip() == b"true":
+            _, cone, _ = git(root, ["config", "--bool", "core.sparseCheckoutCone"])
+            folders: tuple[str, ...] | None = None
+            if cone.strip() != b"false":
+                code, out, _ = git(root, ["sparse-checkout", "list"])
+                if code == 0:
+                    folders = tuple(
+                        line.strip("/")
+                        for line in out.decode("utf-8", "surrogateescape").splitlines()
+                    )
+            code, out, _ = git(root, ["ls-files", "-t", "-z"])
+            skipped = frozenset(
+                entry[2:]
+                for entry in out.decode("utf-8", "surrogateescape").split("\0")
+                if entry.startswith("S ")
+            )
+            state = (folders, skipped)
+    return state
+
+
+def not_checked_out(state: Sparse, path: str) -> bool:
+    """Whether a sparse checkout (`sparse_state`) leaves `path` out of the work tree: git
+    skips it, or (cone mode) its folder is outside the cone."""
+    if state is None:
+        return False
+    folders, skipped = state
+    if path in skipped:
+        return True
+    if folders is None:
+        return False
+    folder = path.rpartition("/")[0]
+    # Cone mode keeps the files directly in the root and in every parent of a cone folder,
+    # and everything below a cone folder.
+    inside = any(
+        folder == f or folder.startswith(f + "/") or f.startswith(folder + "/") for f in folders
+    )
+    return bool(folder) and not inside

@@ -5,7 +5,9 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 
+from airules import safetext
 from airules.advice import Advice
 from airules.config import Config, TargetConfig
 from airules.engine import State, TargetStatus
@@ -44,12 +46,37 @@ def _paint(text: str, code: str, color: bool) -> str:
     return f"{code}{text}{_RESET}" if color else text
 
 
+def _lines(text: str) -> list[str]:
+    """Lines split at newlines only: str.splitlines also splits at form feeds, U+2028 and
+    friends, which would make a mid-file line look like the file's last, unterminated one."""
+    parts = text.split("\n")
+    out = [part + "\n" for part in parts[:-1]]
+    if parts[-1]:
+        out.append(parts[-1])
+    return out
+
+
 def diff_lines(status: TargetStatus) -> list[str]:
-    old = (status.old or "").splitlines(keepends=True)
-    new = status.new.splitlines(keepends=True)
+    old = _lines(status.old or "")
+    new = _lines(status.new)
     lines = difflib.unified_diff(old, new, f"a/{status.path}", f"b/{status.path}")
+    # Control characters from the files are escaped: a diff must not drive the terminal.
     return [
-        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
+        safetext.block(line) if line.endswith("\n") else safetext.block(line) + NO_NEWLINE
+        for line in lines
+    ]
+
+
+NO_NEWLINE = "\n\\ No newline at end of file\n"
+
+
+def _safe(statuses: Sequence[TargetStatus]) -> list[TargetStatus]:
+    """Statuses with their paths and messages fit for one line of a terminal or CI log."""
+    return [
+        replace(s, path=safetext.line(s.path), message=safetext.line(s.message))
+        if not (s.path.isprintable() and s.message.isprintable())
+        else s
+        for s in statuses
     ]
 
 
@@ -88,7 +115,8 @@ def _describe(status: TargetStatus) -> str:
 
 def warning_lines(warnings: Sequence[Advice], color: bool) -> list[str]:
     return [
-        f"{w.location}: {_paint('note' if w.note else 'warning', _YELLOW, color)}: {w.message}\n"
+        f"{safetext.line(w.location)}: {_paint('note' if w.note else 'warning', _YELLOW, color)}: "
+        f"{safetext.line(w.message)}\n"
         for w in warnings
     ]
 
@@ -112,6 +140,8 @@ def check_text(
     how: HowTo = LOCAL,
 ) -> str:
     # Targets in error never come here: the caller reports them on stderr, one line each.
+    statuses = _safe(statuses)
+    source = safetext.line(source)
     out = []
     for status in statuses:
         if status.state is State.OK and quiet:
@@ -159,9 +189,12 @@ def fix_text(
     strict: bool = False,
     how: HowTo = LOCAL,
 ) -> str:
+    statuses, written, source = _safe(statuses), _safe(written), safetext.line(source)
     wrote = {s.path: s for s in written}
     out = []
     for status in statuses:
+        if status.state is State.ERROR:
+            continue  # said on stderr, one `airules:` line each
         if status.path in wrote:
             verb = "created" if status.old is None else "updated"
             if status.delete:

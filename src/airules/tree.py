@@ -1,33 +1,37 @@
-"""The repository on disk: finding the root, reading, and atomic writes inside the root only."""
+"""The repository on disk: finding the root, and the `Tree` the engine reads and writes through.
+
+Every operation of the working copy's tree goes through `confined`, which holds it inside the
+root by directory descriptors rather than by checking path strings."""
 
 from __future__ import annotations
 
 import errno
 import os
 import posixpath
-import re
-import stat
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
 
+from airules import atomic, confined, safetext
+from airules.confined import MAX_FILE_BYTES, TMP_SUFFIX, Id
 from airules.errors import FatalError
 from airules.listing import (
-    TMP_SUFFIX,
+    BadListing,
+    Sparse,
     git_attr_eol,
     git_committed,
     git_files_named,
     git_grep_files,
     git_majority_eol,
-    walk_files,
+    not_checked_out,
+    sparse_state,
 )
 
-# No editor reads rules files anywhere near this size; refusing keeps memory bounded.
-MAX_FILE_BYTES = 1024 * 1024
+__all__ = ["MAX_FILE_BYTES", "TMP_SUFFIX", "LocalTree", "NoSymlinks", "Tree", "find_root"]
+
 # What os.symlink raises where the system or file system has no symlinks for us (Windows
 # without the privilege reports EPERM/winerror 1314; FAT and some network shares ENOTSUP).
 _NO_SYMLINK_ERRNOS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS}
-_TMP_REST_RE = re.compile(r"([0-9]+)\.[A-Za-z0-9_]+")
 
 
 class Tree(Protocol):
@@ -79,86 +83,45 @@ def find_root(start: Path) -> Path:
     )
 
 
-def _pid_alive(pid: int) -> bool:
-    if os.name == "nt":
-        # os.kill on Windows terminates the process instead of probing it: assume it lives.
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    return atomic.umask()
 
 
 class LocalTree:
+    """The working copy, held by a root directory descriptor: see `confined`."""
+
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
+        self._fs = confined.Root(str(self.root))
         self._symlinks: bool | None = None
+        # How a sparse checkout limits the tree, once first asked.
+        self._sparse: Sparse = None
+        self._sparse_known = False
+        # The first name each file was read under, by (st_dev, st_ino): a second name for the
+        # same file (a symlink, a hard link, a case-insensitive or Unicode-normalising file
+        # system) would let --fix write the rules into the source or another target.
+        self._names: dict[Id, str] = {}
+        # What each look saw on its way (link texts, folder identities), by (kind, path): the
+        # replay cache compares them, so a folder swapped for a link means a full run.
+        self.trails: dict[tuple[str, str], tuple[object, ...] | None] = {}
         self._majority_eol: str | None = None
-        # The first name each file was read under: a second name for the same file means a
-        # symlink joins two paths airules treats as different files (a target and the source).
-        self._names: dict[Path, str] = {}
-
-    def _real(self, path: str, shown: str | None = None) -> Path:
-        """`path` with its symlinks resolved; FatalError naming `shown` if that leaves the root."""
-        real = Path(os.path.realpath(self.root / path))
-        if real != self.root and self.root not in real.parents:
-            raise FatalError(
-                f"{shown or path}: resolves outside the repository through a symlink; airules "
-                "never reads or writes there, so replace the link with a file or choose "
-                "another path"
-            )
-        return real
 
     def read(self, path: str) -> bytes | None:
-        real = self._real(path)
-        other = self._names.setdefault(real, path)
-        if other != path:
-            raise FatalError(
-                f"{path}: is the same file as {other} through a symlink, so writing one would "
-                "change the other; replace the link with a file or drop one of them"
-            )
-        try:
-            st = real.stat()
-        except FileNotFoundError:
-            if (self.root / path).is_symlink():
+        data, where = self._fs.read(path)
+        self.trails["f", path] = None if where is None or data is None else tuple(where.trail)
+        if where is not None and where.ident is not None:
+            other = self._names.setdefault(where.ident, path)
+            if other != path and self._fs.identity(other) != where.ident:
+                # The first file was replaced since (another run's --fix) and its inode
+                # number reused: not two names of one file.
+                self._names[where.ident] = other = path
+            if other != path:
                 raise FatalError(
-                    f"{path}: is a broken symlink; remove it or point it at a file"
-                ) from None
-            return None
-        except NotADirectoryError:
-            raise FatalError(
-                f"{path}: a folder on its path is a file; move that file or choose another path"
-            ) from None
-        except OSError as e:
-            # A link loop or a name the file system refuses: nothing to read, and no traceback.
-            raise FatalError(
-                f"{path}: cannot be read ({e.strerror}); fix the path or its links, "
-                "or choose another path"
-            ) from None
-        if stat.S_ISDIR(st.st_mode):
-            raise FatalError(f"{path}: is a directory, not a file; move it or choose another path")
-        if not stat.S_ISREG(st.st_mode):
-            raise FatalError(f"{path}: is not a regular file; move it or choose another path")
-        if st.st_size > MAX_FILE_BYTES:
-            raise FatalError(
-                f"{path}: is {st.st_size} bytes, over the {MAX_FILE_BYTES} airules reads; "
-                "no editor reads rules that long, so shorten it"
-            )
-        try:
-            return real.read_bytes()
-        except OSError as e:
-            raise FatalError(
-                f"{path}: cannot be read ({e.strerror}); check its permissions"
-            ) from None
+                    f"{path}: is the same file as {other} (a symlink, a hard link, or another "
+                    "spelling of its name), so writing one would change the other; replace "
+                    "the link with a separate file or drop one of them"
+                )
+        return data
 
     def remove_stale_temps(self, paths: Iterable[str]) -> list[str]:
         """Delete the temporary files a killed writer left beside `paths`; return their paths.
@@ -166,42 +129,13 @@ class LocalTree:
         Only files named like ours whose writer's process is gone: a run still at work keeps
         its file, and a reused pid errs on the side of keeping one.
         """
-        places: set[tuple[Path, str]] = set()
-        for path in paths:
-            # Links are made beside the path; files are written where it resolves to.
-            folder = self._real(posixpath.dirname(path) or ".", shown=path)
-            places.add((folder, posixpath.basename(path)))
-            try:
-                real = self._real(path)
-            except FatalError:  # a link out of the root, which symlink mode may replace
-                continue
-            places.add((real.parent, real.name))
-        removed = []
-        for folder, name in sorted(places):
-            prefix = f".{name}."
-            try:
-                entries = list(os.scandir(folder))
-            except OSError:
-                continue
-            for entry in entries:
-                if not (entry.name.startswith(prefix) and entry.name.endswith(TMP_SUFFIX)):
-                    continue
-                # Exactly pid and mkstemp's random part, so `.a.` never claims `.a.1.`'s files.
-                found = _TMP_REST_RE.fullmatch(entry.name[len(prefix) : -len(TMP_SUFFIX)])
-                if found is None or _pid_alive(int(found.group(1))):
-                    continue
-                try:
-                    if entry.is_file(follow_symlinks=False):
-                        os.unlink(entry.path)
-                        removed.append(Path(entry.path).relative_to(self.root).as_posix())
-                except OSError:
-                    # Housekeeping only: a leftover that cannot go is harmless, never fatal.
-                    continue
-        return removed
+        return atomic.remove_stale_temps(self._fs, paths)
 
     def write(self, path: str, data: bytes) -> None:
         try:
-            write_atomic(self._real(path), data)
+            atomic.write(self._fs, path, data)
+        except confined.Missing:  # pragma: no cover - create=True makes every folder
+            raise FatalError(f"{path}: its folder vanished while airules wrote it") from None
         except OSError as e:
             raise FatalError(
                 f"{path}: cannot be written ({e.strerror}); the file on disk is unchanged; "
@@ -209,27 +143,34 @@ class LocalTree:
             ) from None
 
     def remove(self, path: str) -> None:
-        """Delete the file (or link) at `path`; a file already gone is no error. Trees without
-        this method (the GitHub one) never get a generated file to delete."""
-        folder = self._real(posixpath.dirname(path) or ".", shown=path)
+        """Delete the file (or link) at `path`, through its folder's descriptor; a file already
+        gone is no error. Trees without this method (the GitHub one) never get a generated
+        file to delete."""
         try:
-            st = os.lstat(folder / posixpath.basename(path))
-            if stat.S_ISDIR(st.st_mode):
-                raise FatalError(f"{path}: is a directory, not a file; airules leaves it")
-            os.unlink(folder / posixpath.basename(path))
-        except FileNotFoundError:
-            return
+            atomic.remove(self._fs, path)
         except OSError as e:
             raise FatalError(
                 f"{path}: cannot be deleted ({e.strerror}); fix the folder's permissions"
             ) from None
 
     def readlink(self, path: str) -> str | None:
-        folder = self._real(posixpath.dirname(path) or ".", shown=path)
+        text, trail = self._fs.readlink(path)
+        self.trails["l", path] = tuple(trail)
+        return text
+
+    def _real_folder(self, path: str) -> str:
+        """The real folder `path` goes in, from the root (a linked folder on its way moves it)."""
+        folder = posixpath.dirname(path)
         try:
-            return os.readlink(folder / posixpath.basename(path))
-        except (OSError, ValueError):
-            return None
+            where = self._fs.walk(f"{folder}/.")
+        except confined.Missing:
+            return folder
+        where.close()
+        return where.real
+
+    def link_text(self, path: str, source: str) -> str:
+        """What a symlink at `path` must hold to reach `source`, relative to where it lands."""
+        return posixpath.relpath(source, self._real_folder(path) or ".")
 
     def _git_allows_symlinks(self) -> bool:
         # A checkout with core.symlinks=false (Git for Windows' default) turns links into
@@ -250,37 +191,45 @@ class LocalTree:
         return self._symlinks
 
     def symlink(self, path: str, target: str) -> bool:
-        # The link must land inside the root, like every read and write.
-        self._real(posixpath.normpath(posixpath.join(posixpath.dirname(path), target)))
+        # The link must land inside the root, like every read and write: resolve where it
+        # would lead from the folder it really goes in.
+        try:  # noqa: SIM105
+            self._fs.walk(posixpath.join(self._real_folder(path), target)).close()
+        except confined.Missing:
+            pass
         if not self._git_allows_symlinks():
             return False
-        # The folder is confined to the root; the name itself may be a link to replace.
-        folder = self._real(posixpath.dirname(path) or ".", shown=path)
-        name = posixpath.basename(path)
-        tmp = folder / f".{name}.{os.getpid()}.link{TMP_SUFFIX}"
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            tmp.unlink(missing_ok=True)
-            try:
-                os.symlink(target, tmp)
-            except OSError as e:
-                if e.errno in _NO_SYMLINK_ERRNOS or getattr(e, "winerror", None) == 1314:
-                    return False
-                raise
-            try:
-                os.replace(tmp, folder / name)
-            except BaseException:
-                tmp.unlink(missing_ok=True)
-                raise
+            atomic.symlink(self._fs, path, target)
+        except confined.Missing:  # pragma: no cover - create=True makes every folder
+            raise FatalError(f"{path}: its folder vanished while airules wrote it") from None
         except OSError as e:
+            if e.errno in _NO_SYMLINK_ERRNOS or getattr(e, "winerror", None) == 1314:
+                return False
             raise FatalError(
                 f"{path}: cannot be made a symlink ({e.strerror}); the file on disk is unchanged"
             ) from None
         return True
 
+    def not_checked_out(self, path: str) -> bool:
+        """Whether a sparse checkout leaves `path` out of the work tree."""
+        if self._sparse_known is False:
+            try:
+                self._sparse = sparse_state(str(self.root))
+            except OSError:
+                self._sparse = None
+            self._sparse_known = True
+        return not_checked_out(self._sparse, path)
+
     def find_files(self, name: str) -> list[str]:
         try:
             code, found, problem = git_files_named(str(self.root), name)
+        except BadListing as e:
+            path, why = e.args
+            raise FatalError(
+                f"{safetext.line(path)}: git lists it, but it {why}; rename it or remove "
+                "`nested: true`"
+            ) from None
         except OSError as e:
             raise FatalError(
                 f"{self.root}: finding every {name} needs git, which could not run "
@@ -289,14 +238,15 @@ class LocalTree:
         if code != 0:
             raise FatalError(
                 f"{self.root}: `nested: true` finds every {name} with `git ls-files`, which "
-                f"failed here ({problem or 'no message'}); run airules-check "
+                f"failed here ({safetext.line(problem) or 'no message'}); run airules-check "
                 "inside a git repository or remove `nested: true`"
             )
         return found
 
     def list_dir(self, folder: str) -> list[str]:
-        real = self._real(folder)
-        return walk_files(str(real), folder) if real.is_dir() else []
+        found, trail = self._fs.list_dir(folder)
+        self.trails["d", folder] = tuple(trail)
+        return found
 
     # Beyond the Tree protocol: what finding and pruning orphaned files needs (orphans.py).
 
@@ -335,40 +285,15 @@ class LocalTree:
         return found or "\n"
 
 
-def _create_temp(real: Path) -> tuple[int, Path]:
-    """A new, private file beside `real`, as mkstemp makes one (`tempfile` itself costs a
-    `--fix` more to import than writing its files)."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
-    for _ in range(10):
-        # The pid in the name lets a later run tell a crashed writer's leftovers from a
-        # writer that is still at work; O_EXCL makes the name this writer's alone.
-        tmp = real.parent / f".{real.name}.{os.getpid()}.{os.urandom(6).hex()}{TMP_SUFFIX}"
-        try:
-            return os.open(tmp, flags | getattr(os, "O_BINARY", 0), 0o600), tmp
-        except FileExistsError:
-            continue
-    raise FileExistsError(errno.EEXIST, "no free temporary file name", str(real.parent))
-
-
 def write_atomic(real: Path, data: bytes, mode: int | None = None) -> None:
-    """Replace `real` with `data` in one rename, so no reader ever sees half a file.
-
-    The file keeps its mode unless `mode` is given; a new file gets the umask's default.
-    """
+    """Replace `real` with `data` in one rename, so no reader ever sees half a file: for files
+    outside the working tree that git names (the hooks folder). The file keeps its mode unless
+    `mode` is given; a new file gets the umask's default."""
     real.parent.mkdir(parents=True, exist_ok=True)
-    if mode is None:
-        try:
-            mode = stat.S_IMODE(real.stat().st_mode)
-        except FileNotFoundError:
-            mode = 0o666 & ~umask()
-    fd, tmp = _create_temp(real)
+    folder: confined.Handle = str(real.parent)
+    if confined.DIR_FD:
+        folder = os.open(real.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, real)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        atomic.replace_file(folder, real.name, data, mode=mode)
+    finally:
+        confined.close(folder)
