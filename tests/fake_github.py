@@ -12,6 +12,7 @@ state, not on call order."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import copy
 import hashlib
 import json
@@ -19,6 +20,7 @@ import re
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -961,3 +963,36 @@ class Api:
             if label not in pull["labels"]:
                 pull["labels"].append(label)
         return 200, [{"name": label} for label in pull["labels"]]
+
+
+@contextlib.contextmanager
+def serving(
+    token: str,
+    monkeypatch: Any = None,
+    tmp_path: Any = None,
+    *,
+    repository: str | None = None,
+    limits: str = "retries=1,max_wait=1,backoff=0",
+) -> Iterator[FakeGitHub]:
+    """A started fake; with `monkeypatch`, the environment airules-pr reads points at it (as a
+    workflow step's would, outputs in `tmp_path`). Stopped on exit, and the test fails if the
+    fake met a request it could not answer."""
+    server = FakeGitHub(token=token)
+    server.start()
+    try:
+        if monkeypatch is not None:
+            monkeypatch.setenv("GITHUB_API_URL", server.url)
+            monkeypatch.setenv("GITHUB_SERVER_URL", "https://github.com")
+            monkeypatch.setenv("GITHUB_TOKEN", token)
+            monkeypatch.delenv("GH_TOKEN", raising=False)
+            if repository is None:
+                monkeypatch.delenv("GITHUB_REPOSITORY", raising=False)
+            else:
+                monkeypatch.setenv("GITHUB_REPOSITORY", repository)
+            monkeypatch.setenv("AIRULES_PR_LIMITS", limits)
+            monkeypatch.setenv("GITHUB_OUTPUT", str(tmp_path / "github_output"))
+            monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "summary.md"))
+        yield server
+    finally:
+        server.stop()
+    assert server.errors == []

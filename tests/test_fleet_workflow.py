@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from fake_github import FakeGitHub
+from fake_github import serving
 
 from airules import __version__
 
@@ -84,11 +84,8 @@ def bash(script: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture
 def fake():
-    server = FakeGitHub(token=TOKEN)
-    server.start()
-    yield server
-    server.stop()
-    assert server.errors == []
+    with serving(TOKEN) as server:
+        yield server
 
 
 def test_fleet_workflow_steps_run_locally(fake, tmp_path):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from fake_github import FakeGitHub
+from fake_github import FakeGitHub, serving
 
 from airules.github.cli import main
 from airules.markdown import neutralize
@@ -26,19 +26,8 @@ CONFIG = f"targets: [claude, agents]\ninclude:\n  - {INCLUDE}\n"
 
 @pytest.fixture
 def fake(monkeypatch, tmp_path):
-    server = FakeGitHub(token=TOKEN)
-    server.start()
-    monkeypatch.setenv("GITHUB_API_URL", server.url)
-    monkeypatch.setenv("GITHUB_SERVER_URL", "https://github.com")
-    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
-    monkeypatch.delenv("GH_TOKEN", raising=False)
-    monkeypatch.delenv("GITHUB_REPOSITORY", raising=False)
-    monkeypatch.setenv("AIRULES_PR_LIMITS", FAST)
-    monkeypatch.setenv("GITHUB_OUTPUT", str(tmp_path / "github_output"))
-    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "summary.md"))
-    yield server
-    server.stop()
-    assert server.errors == []
+    with serving(TOKEN, monkeypatch, tmp_path, limits=FAST) as server:
+        yield server
 
 
 def run(capsys, *args):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from conftest import git
-from fake_github import FakeGitHub
+from fake_github import serving
 
 from airules import cli
 from airules.github.cli import main
@@ -27,16 +27,8 @@ FILES = {
 
 @pytest.fixture
 def fake(monkeypatch, tmp_path):
-    server = FakeGitHub(token=TOKEN)
-    server.start()
-    monkeypatch.setenv("GITHUB_API_URL", server.url)
-    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
-    monkeypatch.setenv("GITHUB_REPOSITORY", REPO)
-    monkeypatch.setenv("AIRULES_PR_LIMITS", FAST)
-    monkeypatch.setenv("GITHUB_OUTPUT", str(tmp_path / "github_output"))
-    yield server
-    server.stop()
-    assert server.errors == []
+    with serving(TOKEN, monkeypatch, tmp_path, repository=REPO, limits=FAST) as server:
+        yield server
 
 
 def fixed_locally(tmp_path: Path, files: dict[str, str]) -> dict[str, bytes]:
