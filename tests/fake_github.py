@@ -12,6 +12,7 @@ state, not on call order."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import copy
 import hashlib
 import json
@@ -19,6 +20,7 @@ import re
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -40,6 +42,14 @@ class HttpError(Exception):
         }
         if errors is not None:
             self.body["errors"] = errors
+
+
+@dataclass
+class Raw:
+    """An answer that is not JSON: a media type the client asked for with Accept."""
+
+    body: bytes
+    content_type: str
 
 
 @dataclass
@@ -463,7 +473,9 @@ class _Handler(BaseHTTPRequestHandler):
                         return
                 self.authenticate(method)
                 body = json.loads(raw) if raw else {}
-                status, data = Api(fake, query, body).route(method, path)
+                api = Api(fake, query, body)
+                api.accept = self.headers.get("Accept", "")
+                status, data = api.route(method, path)
                 if failure is not None:
                     status, data = failure.status, failure.body
             except HttpError as e:
@@ -516,9 +528,13 @@ class _Handler(BaseHTTPRequestHandler):
             raise HttpError(401, "Bad credentials")
 
     def reply(self, status: int, data: Any, headers: dict[str, str]) -> None:
-        payload = json.dumps(data).encode() if data is not None else b""
+        kind = "application/json"
+        if isinstance(data, Raw):
+            payload, kind = data.body, data.content_type
+        else:
+            payload = json.dumps(data).encode() if data is not None else b""
         self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Type", f"{kind}; charset=utf-8")
         self.send_header("Content-Length", str(len(payload)))
         defaults = {
             "X-RateLimit-Limit": "5000",
@@ -554,6 +570,9 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
         ("POST", "/issues/(?P<number>[0-9]+)/comments", "comment"),
         ("GET", "/issues/(?P<number>[0-9]+)/comments", "list_comments"),
         ("POST", "/issues/(?P<number>[0-9]+)/labels", "add_labels"),
+        # What included rules are fetched with (airules.fetch.GitHubResolver).
+        ("GET", "/commits/(?P<ref>.+)", "get_commit_sha"),
+        ("GET", "/contents/(?P<path>.+)", "get_contents_raw"),
     ]
 ]
 
@@ -563,6 +582,7 @@ class Api:
         self.fake = fake
         self.query = query
         self.body = body
+        self.accept = ""
 
     def route(self, method: str, path: str) -> tuple[int, Any]:
         for route_method, pattern, handler in _ROUTES:
@@ -799,8 +819,43 @@ class Api:
                 if sha not in self.repo.objects:
                     raise HttpError(422, "Invalid tree info", [f"{sha} is not a valid oid"])
             changes[item["path"]] = (mode, sha)
+        deleted = {path for path, value in changes.items() if value is None}
+        if deleted:
+            # "Returns an error if you try to delete a file that does not exist."
+            held = {path for path, _ in self.fake.walk(self.repo, base)} if base else set()
+            for path in sorted(deleted - held):
+                raise HttpError(422, "GitRPC::BadObjectState", [f"{path} does not exist"])
         sha = self.fake.update_tree(self.repo, base, changes)
         return 201, self.tree_doc(sha, False)
+
+    def resolve(self, ref: str) -> str | None:
+        """A branch, tag or commit SHA to its commit, as GitHub's commit endpoints take it."""
+        if self.repo.objects.get(ref, ("",))[0] == "commit":
+            return ref
+        return self.repo.refs.get(f"heads/{ref}") or self.repo.refs.get(f"tags/{ref}")
+
+    def get_commit_sha(self, ref: str) -> tuple[int, Any]:
+        # https://docs.github.com/en/rest/commits/commits#get-a-commit (the sha media type)
+        sha = self.resolve(ref)
+        if sha is None:
+            raise HttpError(422, f"No commit found for SHA: {ref}")
+        if self.accept != "application/vnd.github.sha":
+            raise HttpError(415, "this fake answers the sha media type only")
+        return 200, Raw(sha.encode(), "application/vnd.github.sha")
+
+    def get_contents_raw(self, path: str) -> tuple[int, Any]:
+        # https://docs.github.com/en/rest/repos/contents#get-repository-content (raw)
+        sha = self.resolve(self.query.get("ref") or self.repo.default_branch)
+        if sha is None:
+            raise HttpError(404, "No commit found for the ref")
+        found = dict(self.fake.walk(self.repo, self.fake.commit_tree(self.repo, sha)))
+        mode, oid = found.get(path, ("", ""))
+        if mode in ("100644", "100755") and self.accept == "application/vnd.github.raw+json":
+            return 200, Raw(self.repo.objects[oid][1], "application/vnd.github.raw")
+        if mode == "40000":
+            below = [{"type": "file", "path": p} for p in sorted(found) if p.startswith(path + "/")]
+            return 200, below
+        raise HttpError(404, "Not Found")
 
     def get_blob(self, sha: str) -> tuple[int, Any]:
         kind, content = self.repo.objects.get(sha, ("", b""))
@@ -908,3 +963,36 @@ class Api:
             if label not in pull["labels"]:
                 pull["labels"].append(label)
         return 200, [{"name": label} for label in pull["labels"]]
+
+
+@contextlib.contextmanager
+def serving(
+    token: str,
+    monkeypatch: Any = None,
+    tmp_path: Any = None,
+    *,
+    repository: str | None = None,
+    limits: str = "retries=1,max_wait=1,backoff=0",
+) -> Iterator[FakeGitHub]:
+    """A started fake; with `monkeypatch`, the environment airules-pr reads points at it (as a
+    workflow step's would, outputs in `tmp_path`). Stopped on exit, and the test fails if the
+    fake met a request it could not answer."""
+    server = FakeGitHub(token=token)
+    server.start()
+    try:
+        if monkeypatch is not None:
+            monkeypatch.setenv("GITHUB_API_URL", server.url)
+            monkeypatch.setenv("GITHUB_SERVER_URL", "https://github.com")
+            monkeypatch.setenv("GITHUB_TOKEN", token)
+            monkeypatch.delenv("GH_TOKEN", raising=False)
+            if repository is None:
+                monkeypatch.delenv("GITHUB_REPOSITORY", raising=False)
+            else:
+                monkeypatch.setenv("GITHUB_REPOSITORY", repository)
+            monkeypatch.setenv("AIRULES_PR_LIMITS", limits)
+            monkeypatch.setenv("GITHUB_OUTPUT", str(tmp_path / "github_output"))
+            monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "summary.md"))
+        yield server
+    finally:
+        server.stop()
+    assert server.errors == []

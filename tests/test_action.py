@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 from conftest import git
-from fake_github import FakeGitHub
+from fake_github import serving
 from packaging.utils import canonicalize_name
 
 from airules import cli
@@ -554,11 +554,8 @@ def test_unknown_mode_fails_before_installing(tmp_path, installed):
 
 @pytest.fixture
 def fake():
-    server = FakeGitHub(token=TOKEN)
-    server.start()
-    yield server
-    server.stop()
-    assert server.errors == []
+    with serving(TOKEN) as server:
+        yield server
 
 
 def test_pull_request_mode_opens_a_pull_request_through_the_api(

@@ -8,7 +8,7 @@ import json
 import urllib.parse
 
 import pytest
-from fake_github import FakeGitHub
+from fake_github import serving
 
 from airules.github.cli import main
 from airules.github.client import blob_sha
@@ -23,17 +23,8 @@ FAST = "retries=1,max_wait=1,backoff=0"
 
 @pytest.fixture
 def fake(monkeypatch, tmp_path):
-    server = FakeGitHub(token=TOKEN)
-    server.start()
-    monkeypatch.setenv("GITHUB_API_URL", server.url)
-    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
-    monkeypatch.delenv("GITHUB_REPOSITORY", raising=False)
-    monkeypatch.setenv("AIRULES_PR_LIMITS", FAST)
-    monkeypatch.setenv("GITHUB_OUTPUT", str(tmp_path / "github_output"))
-    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "summary.md"))
-    yield server
-    server.stop()
-    assert server.errors == []
+    with serving(TOKEN, monkeypatch, tmp_path, limits=FAST) as server:
+        yield server
 
 
 def run(capsys, *args):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from fake_github import FakeGitHub
+from fake_github import serving
 
 from airules import __version__
 
@@ -84,11 +84,8 @@ def bash(script: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture
 def fake():
-    server = FakeGitHub(token=TOKEN)
-    server.start()
-    yield server
-    server.stop()
-    assert server.errors == []
+    with serving(TOKEN) as server:
+        yield server
 
 
 def test_fleet_workflow_steps_run_locally(fake, tmp_path):
@@ -155,6 +152,40 @@ def test_fleet_workflow_steps_run_locally(fake, tmp_path):
     assert all(len(fake.pulls(f"acme/svc{i}")) == 1 for i in range(5))
     assert all(fake.pulls(f"acme/svc{i}")[0]["labels"] == ["ai-rules"] for i in range(5))
     assert TOKEN not in text
+
+
+def test_fleet_workflow_passes_update_includes(fake, tmp_path):
+    """`update-includes: true` reaches airules-pr: a repository including the central rules
+    gets their pin, copy and lock in its one pull request."""
+    data = yaml.safe_load(FLEET.read_text())
+    trigger = data.get("on", data.get(True))
+    assert trigger["workflow_call"]["inputs"]["update-includes"]["default"] is False
+    fake.create_repo("acme/ai-rules", {"security.md": "- Never log secrets.\n"})
+    config = "targets: [claude]\ninclude:\n  - acme/ai-rules/security.md@main\n"
+    fake.create_repo("acme/api", {".airules.yml": config, "ai-rules.md": "- Own.\n"})
+    runner_temp = tmp_path / "runner"
+    runner_temp.mkdir()
+    (runner_temp / "airules").symlink_to(Path(sys.executable).parent.parent)
+    env = {
+        "PATH": os.environ["PATH"],
+        "GITHUB_API_URL": fake.url,
+        "AIRULES_PR_LIMITS": "retries=1,max_wait=1,backoff=0",
+        "RUNNER_TEMP": str(runner_temp),
+        "GITHUB_TOKEN": TOKEN,
+        "OWNER": "acme",
+        "SHARD": "1/1",
+        "LABELS": "",
+        "UPDATE_INCLUDES": "true",
+    }
+    result = bash(step(data["jobs"]["sync"], "Sync this shard")["run"], env)
+    assert result.returncode == 0, result.stderr
+    assert TOKEN not in result.stdout + result.stderr
+    assert "acme/api: drift; pull request created" in result.stdout
+    assert "acme/ai-rules/security.md@main: pinned at" in result.stdout
+    files = fake.files("acme/api", "airules/sync")
+    assert b"- Never log secrets." in files[".airules/include/github/acme/ai-rules/security.md"]
+    assert b"- Never log secrets." in files["CLAUDE.md"]
+    assert ".airules.lock" in files
 
 
 def test_readme_setup_and_ci_install_the_schema_version_the_fake_validates_against():

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import git
-from fake_github import BOT, FakeGitHub, Repo
+from fake_github import BOT, FakeGitHub, Repo, serving
 
 from airules import cli
 from airules.github.cli import main
@@ -26,16 +26,8 @@ FAST = "retries=2,max_wait=1,backoff=0"
 
 @pytest.fixture
 def fake(monkeypatch, tmp_path):
-    server = FakeGitHub(token=TOKEN)
-    server.start()
-    monkeypatch.setenv("GITHUB_API_URL", server.url)
-    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
-    monkeypatch.setenv("GITHUB_REPOSITORY", REPO)
-    monkeypatch.setenv("AIRULES_PR_LIMITS", FAST)
-    monkeypatch.setenv("GITHUB_OUTPUT", str(tmp_path / "github_output"))
-    yield server
-    server.stop()
-    assert server.errors == []
+    with serving(TOKEN, monkeypatch, tmp_path, repository=REPO, limits=FAST) as server:
+        yield server
 
 
 def seed(fake, rules=RULES, config=CONFIG, **files):

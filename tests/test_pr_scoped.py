@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from conftest import git
-from fake_github import FakeGitHub
+from fake_github import serving
 
 from airules import cli
 from airules.github.cli import main
@@ -27,16 +27,8 @@ FILES = {
 
 @pytest.fixture
 def fake(monkeypatch, tmp_path):
-    server = FakeGitHub(token=TOKEN)
-    server.start()
-    monkeypatch.setenv("GITHUB_API_URL", server.url)
-    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
-    monkeypatch.setenv("GITHUB_REPOSITORY", REPO)
-    monkeypatch.setenv("AIRULES_PR_LIMITS", FAST)
-    monkeypatch.setenv("GITHUB_OUTPUT", str(tmp_path / "github_output"))
-    yield server
-    server.stop()
-    assert server.errors == []
+    with serving(TOKEN, monkeypatch, tmp_path, repository=REPO, limits=FAST) as server:
+        yield server
 
 
 def fixed_locally(tmp_path: Path, files: dict[str, str]) -> dict[str, bytes]:
@@ -92,3 +84,39 @@ def test_a_bad_rule_fails_the_run_without_writing(fake, capsys):
     _, err = capsys.readouterr()
     assert "ai-rules/bad.md:2: the glob '/etc/**' is absolute" in err
     assert fake.snapshot() == before
+
+
+def test_a_renamed_rule_deletes_its_old_files_in_the_pull_request(fake, capsys, tmp_path):
+    fake.create_repo(REPO, FILES)
+    assert main([]) == 0
+    fake.merge_pull(REPO, fake.pulls(REPO)[0]["number"])
+    capsys.readouterr()
+    assert ".claude/rules/testing.md" in fake.files(REPO, "main")
+
+    # The rule is renamed on the base branch: its old generated files are stale.
+    renamed = fake.files(REPO, "main")["ai-rules/testing.md"]
+    fake.push(REPO, "main", {"ai-rules/testing.md": None, "ai-rules/tests.md": renamed})
+    base = {p: d.decode() for p, d in fake.files(REPO, "main").items()}
+    assert main([]) == 0
+    out, err = capsys.readouterr()
+    assert TOKEN not in out + err
+    assert "operation: created" in out
+    branch = fake.files(REPO, BRANCH)
+    for stale in (".claude/rules/testing.md", ".cursor/rules/testing.mdc"):
+        assert stale in base
+        assert stale not in branch
+        assert f"{stale}: out of date; was generated from ai-rules/testing.md, which no " in out
+        assert (
+            f"| `{stale}` from `ai-rules/testing.md` | its rule is gone: deleted |"
+            in (fake.pulls(REPO)[-1]["body"])
+        )
+    assert f"no longer makes it; deleted on {BRANCH}" in out
+    assert b"- Use fixtures." in branch[".claude/rules/tests.md"]
+    # The pull request's tree is what a local --fix makes of the base branch.
+    assert branch == fixed_locally(tmp_path, base)
+
+    # Run again: the sync branch already holds the deletions, so nothing is written.
+    writes = fake.content_creating
+    assert main([]) == 0
+    assert "operation: none" in capsys.readouterr().out
+    assert fake.content_creating == writes

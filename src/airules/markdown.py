@@ -73,6 +73,8 @@ def _counts(status: TargetStatus) -> tuple[int, int]:
 def _label(status: TargetStatus, written: bool) -> str:
     if status.state is State.OK:
         return "in sync"
+    if status.delete and written:
+        return "its rule is gone: deleted"
     if status.state is State.EDITED:
         return "edited by hand: overwritten (--force)" if written else "edited by hand: **skipped**"
     if status.state is State.MISSING:

@@ -19,6 +19,7 @@ from airules.engine import State
 from airules.errors import FatalError
 
 if TYPE_CHECKING:
+    from airules.fetch import Resolvers
     from airules.github.client import GitHub, Limits
     from airules.github.sync import Result
 
@@ -86,6 +87,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--force", action="store_true", help="also overwrite files edited by hand")
     parser.add_argument(
+        "--update-includes",
+        action="store_true",
+        help="also move the pins of `include:` to the commits their refs name now: the new "
+        "vendored copies and .airules.lock go into the same pull request",
+    )
+    parser.add_argument(
         "--dry-run", action="store_true", help="print what would be done; change nothing"
     )
     parser.add_argument("--report", metavar="PATH", help="write a JSON report of the run to PATH")
@@ -147,7 +154,9 @@ def _report(result: Result, *, branch: str, dry_run: bool) -> str:
             out.append(f"{status.message}\n")
             continue
         label = status.state.value
-        if status.path in wrote:
+        if status.path in wrote and status.delete:
+            label += f"; {status.message.split(';')[0]}; deleted on {branch}"
+        elif status.path in wrote:
             label += "; overwritten (--force)" if status.state is State.EDITED else ""
             label += f"; fixed on {branch}"
         elif status.state is State.EDITED:
@@ -156,6 +165,10 @@ def _report(result: Result, *, branch: str, dry_run: bool) -> str:
         out.append(f"{status.path}: {label}\n")
     if any(s.state is State.ERROR for s in result.statuses):
         return "".join(out)
+    if result.update is not None:
+        from airules.update import report
+
+        out.append(report(result.update))
     if result.message:
         out.append(f"{result.name}: {result.message}\n")
     dry = " (dry run: what would be done; nothing was changed)" if dry_run else ""
@@ -176,6 +189,10 @@ def _line(result: Result) -> str:
         text += f"; pull request {result.operation}: {result.pull.url}"
     elif result.pull is not None:
         text += f"; pull request: {result.pull.url}"
+    if result.update is not None:
+        from airules.includes import update_summary
+
+        text += "; " + "; ".join(update_summary(result.update).splitlines() or ["includes updated"])
     if result.message:
         text += f"; {result.message}"
     return text + "\n"
@@ -192,6 +209,25 @@ def _speculation() -> list[tuple[str, str]]:
     for editor in EDITORS.values():
         specs.append(("text" if editor.shared else "held", editor.path))
     return specs
+
+
+def _resolvers(token: str) -> Resolvers:
+    """Where `--update-includes` resolves includes: the same GitHub (Enterprise) and token as
+    the run, built once so every repository including the same ref shares one answer."""
+    from airules.fetch import (
+        DEFAULT_API_URL,
+        DEFAULT_SERVER_URL,
+        GitHubResolver,
+        GitResolver,
+        Resolvers,
+    )
+
+    github = GitHubResolver(
+        api_url=os.environ.get("GITHUB_API_URL") or DEFAULT_API_URL,
+        server_url=os.environ.get("GITHUB_SERVER_URL") or DEFAULT_SERVER_URL,
+        token=token,
+    )
+    return Resolvers(github, GitResolver(dict(os.environ)))
 
 
 def _one(api: GitHub, settings: Any, repo: str, say: Any, *, dry_run: bool) -> int:
@@ -396,6 +432,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             config=config_path,
             force=args.force,
             dry_run=args.dry_run,
+            includes=_resolvers(token) if args.update_includes else None,
         )
         client = GitHub(
             token=token,

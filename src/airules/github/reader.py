@@ -441,6 +441,9 @@ class RemoteTree(NoSymlinks):
         self.direct = direct
         self.want = Want()
         self.writes: dict[str, bytes] = {}
+        # Files of the base tree to delete (a stale scoped file): read and listed as absent,
+        # sent in the one tree-creation request with `sha: null`.
+        self.removes: set[str] = set()
 
     def _miss(self, want: Want, what: str) -> None:
         if self.direct is not None:
@@ -499,6 +502,8 @@ class RemoteTree(NoSymlinks):
         asks before reading a generated file, so a file in sync is never downloaded."""
         if path in self.writes:
             return self.writes[path] == data
+        if path in self.removes:
+            return False
         entry = self._entry(path)
         return (
             entry is not None
@@ -510,6 +515,8 @@ class RemoteTree(NoSymlinks):
     def read(self, path: str) -> bytes | None:
         if path in self.writes:
             return self.writes[path]
+        if path in self.removes:
+            return None
         if self.snap.used.get(path) != "held":
             self.snap.used[path] = "text"
         entry = self._entry(path)
@@ -530,7 +537,19 @@ class RemoteTree(NoSymlinks):
         entry = self._entry(path)
         if entry is not None:
             self._check_file(path, entry)
+        self.removes.discard(path)
         self.writes[path] = data
+
+    def remove(self, path: str) -> None:
+        """Delete the file at `path` in the commit to come. Only a file the base tree holds is
+        sent: GitHub refuses to delete one that does not exist."""
+        self.writes.pop(path, None)
+        entry = self._entry(path)
+        if entry is None:
+            return
+        if entry.type == "tree":
+            raise FatalError(f"{path}: is a directory, not a file; airules leaves it")
+        self.removes.add(path)
 
     def mode(self, path: str) -> str:
         entry = self._entry(path)
@@ -563,7 +582,7 @@ class RemoteTree(NoSymlinks):
                     elif entry.type == "blob":
                         out.append(path)
             if not missing:
-                return sorted(out)
+                return sorted(p for p in out if p not in self.removes)
             self._miss(Want(dirs=missing), folder)
 
     def find_files(self, name: str) -> list[str]:
@@ -577,7 +596,9 @@ class RemoteTree(NoSymlinks):
         snap = self.snap
         if snap.sync_tip is None:
             return False
-        unknown = {p for p in self.writes if p not in snap.sync_files}
+        unknown = {p for p in [*self.writes, *self.removes] if p not in snap.sync_files}
         if unknown:
             self._miss(Want(sync=unknown), "the sync branch")
-        return all(snap.sync_files.get(p) == blob_sha(d) for p, d in self.writes.items())
+        return all(snap.sync_files.get(p) == blob_sha(d) for p, d in self.writes.items()) and all(
+            snap.sync_files.get(p) is None for p in self.removes
+        )

@@ -4,7 +4,7 @@ REST request; what a lost answer would make us send twice is looked up before it
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from airules.github.client import ApiError, GitHub
@@ -26,24 +26,33 @@ class Writer:
         modes: Mapping[str, str],
         parents: Sequence[str],
         message: str,
+        deletes: Collection[str] = (),
     ) -> str:
-        """One tree on top of the base tree with every file inline, then one commit; no
-        author or committer is sent, so GitHub signs it as the token's user or app."""
+        """One tree on top of the base tree with every file inline and every deleted file as
+        an entry whose `sha` is null, then one commit; no author or committer is sent, so
+        GitHub signs it as the token's user or app.
+        https://docs.github.com/en/rest/git/trees#create-a-tree"""
+        entries: list[dict[str, Any]] = [
+            {
+                "path": path,
+                "mode": modes.get(path, "100644"),
+                "type": "blob",
+                "content": data.decode("utf-8"),
+            }
+            for path, data in sorted(files.items())
+        ]
+        entries += [
+            {"path": path, "mode": "100644", "type": "blob", "sha": None}
+            for path in sorted(deletes)
+            if path not in files
+        ]
         tree = self.api.rest(
             "POST",
             f"{self.root}/git/trees",
             "creating the tree",
             body={
                 "base_tree": self.snap.root,
-                "tree": [
-                    {
-                        "path": path,
-                        "mode": modes.get(path, "100644"),
-                        "type": "blob",
-                        "content": data.decode("utf-8"),
-                    }
-                    for path, data in sorted(files.items())
-                ],
+                "tree": entries,
             },
         )
         commit = self.api.rest(
