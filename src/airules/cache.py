@@ -17,7 +17,7 @@ from __future__ import annotations
 import marshal
 import os
 import sys
-from stat import S_ISREG
+from stat import S_ISLNK, S_ISREG
 
 from airules import __version__
 from airules.confined import Missing, Root, read_bounded, stale_temps_in, stat_at
@@ -206,6 +206,8 @@ def replay(argv: Sequence[str]) -> bool:
         fs = Root(root)
     except OSError:
         return False
+    # Many inputs share a few folders: open each once for this replay (confined.Root.hold).
+    fs.hold()
     try:
         inputs, out, err = entry  # type: ignore[misc]
         memo: dict[str, Any] = {}
@@ -229,10 +231,12 @@ def replay(argv: Sequence[str]) -> bool:
             sys.stderr.write(err)
         if hashed:
             # Files that were too new to trust by their stat when the run was stored may be
-            # old enough now: the next replay then skips reading them.
+            # old enough now: the next replay then skips reading them. Signing looks before
+            # and after each read, so it walks afresh, as `store` does.
+            fs.release()
             trusted, changed = _trusted(fs, inputs)
             if changed:
-                _save(path, key, (tuple(trusted), out, err))
+                _save(path, key, (_shared(trusted), out, err))
     except (TypeError, ValueError):
         return False
     finally:
@@ -272,21 +276,25 @@ def _signature(st: os.stat_result) -> tuple[int, int, int, int, int]:
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
 
 
-def _stat_of(fs: Root, path: str) -> tuple[Any, os.stat_result] | None:
+def _stat_of(fs: Root, path: str, follow: bool = False) -> tuple[Any, os.stat_result] | None:
     """The trail to `path` and its stat, if it is a regular file reached inside the root."""
     try:
-        where = fs.walk(path)
+        # Most paths are no link: one lstat then answers what a readlink and a stat would.
+        # A link is walked again, followed, exactly as a read walks it.
+        where = fs.walk(path, follow=follow)
     except (Missing, FatalError):
         return None
     try:
         if where.name is None:
             return None
         st = stat_at(where.name, where.fd)
-        return (tuple(where.trail), st) if S_ISREG(st.st_mode) else None
     except OSError:
         return None
     finally:
         where.close()
+    if S_ISLNK(st.st_mode) and not follow:
+        return _stat_of(fs, path, follow=True)
+    return (tuple(where.trail), st) if S_ISREG(st.st_mode) else None
 
 
 def _signature_of(fs: Root, path: str, value: Any, now_ns: int) -> Any:
@@ -340,6 +348,24 @@ def _trusted(fs: Root, inputs: Sequence[Input]) -> tuple[list[Input], bool]:
     return out, changed
 
 
+def _shared(inputs: Sequence[Input]) -> tuple[Input, ...]:
+    """`inputs` with equal tuples made one object. Files in one folder carry the same trail,
+    and a signed file its trail twice: marshal writes an object it has seen once as a
+    reference, so the entry is smaller and loads several times faster on every replay."""
+    seen: dict[Any, Any] = {}
+
+    def share(value: Any) -> Any:
+        if not isinstance(value, tuple):
+            return value
+        value = tuple([share(item) for item in value])
+        try:
+            return seen.setdefault(value, value)
+        except TypeError:  # holds something unhashable: kept as it is
+            return value
+
+    return tuple([share(item) for item in inputs])
+
+
 def store(argv: Sequence[str], root: str, inputs: Sequence[Input], out: str, err: str) -> None:
     """Remember a clean run. Best effort: a cache that cannot be written is no cache."""
     if os.environ.get(DISABLE_VAR) == "0":
@@ -356,7 +382,7 @@ def store(argv: Sequence[str], root: str, inputs: Sequence[Input], out: str, err
         trusted = _trusted(fs, inputs)[0]
     finally:
         fs.close()
-    _save(path, key, (tuple(trusted), out, err))
+    _save(path, key, (_shared(trusted), out, err))
 
 
 def _save(path: str, key: bytes, value: Any) -> None:

@@ -154,12 +154,20 @@ class NotAFolder(FatalError):
 class Where:
     """A resolved path: its real parent folder (an open descriptor) and its final name."""
 
-    __slots__ = ("fd", "folders", "ident", "linked", "name", "trail")
+    __slots__ = ("fd", "folders", "ident", "linked", "name", "owned", "trail")
 
     def __init__(
-        self, fd: Handle, name: str | None, folders: list[str], trail: list[object], linked: bool
+        self,
+        fd: Handle,
+        name: str | None,
+        folders: list[str],
+        trail: list[object],
+        linked: bool,
+        owned: bool = True,
     ) -> None:
         self.fd = fd
+        # False when `fd` is a folder the Root holds (see Root.hold): the Root closes it.
+        self.owned = owned
         # None when the path names the folder `fd` itself.
         self.name = name
         # The real folder from the root, name by name.
@@ -176,7 +184,8 @@ class Where:
         return "/".join([*self.folders, self.name] if self.name else self.folders)
 
     def close(self) -> None:
-        close(self.fd)
+        if self.owned:
+            close(self.fd)
 
 
 def _git_dirs(root: str, root_fd: Handle) -> set[Id]:
@@ -230,8 +239,31 @@ class Root:
         else:
             self.fd = path
         self.git_dirs = _git_dirs(path, self.fd)
+        # Folders held open while reading (see hold): real path -> (descriptor, identity).
+        self._held: dict[str, tuple[Handle, Id]] | None = None
+
+    def hold(self) -> None:
+        """From now until `release` (or `close`), open each folder once and keep it.
+
+        For a run that only looks, many files in a few folders (the replay cache): each later
+        walk through a folder already opened uses that same descriptor and the identity it had
+        when it was opened, instead of opening it again from the root. Nothing is weaker: a
+        folder is held only after it was reached exactly as `walk` always reaches one (one
+        component at a time, O_NOFOLLOW, never past the root, not a git directory), and a held
+        descriptor is that folder whatever happens to its path afterwards, so every look made
+        through it is one a fresh walk could have made at the moment it was opened. Only
+        folders are held; a final name is looked at again by every call."""
+        if DIR_FD and self._held is None:
+            self._held = {}
+
+    def release(self) -> None:
+        """Close the folders `hold` kept; later walks open folders afresh again."""
+        held, self._held = self._held, None
+        for fd, _ in (held or {}).values():
+            close(fd)
 
     def close(self) -> None:
+        self.release()
         if self.fd != -1:
             fd, self.fd = self.fd, -1
             close(fd)
@@ -266,6 +298,9 @@ class Root:
         itself. Raises Missing, or FatalError naming `path`.
         """
         todo = path.split("/")[::-1]
+        # While the Root holds folders, every descriptor on the stack is one of them: the Root
+        # closes those, this walk closes nothing.
+        held = self._held
         stack: list[Handle] = []
         folders: list[str] = []
         trail: list[object] = []
@@ -290,7 +325,9 @@ class Root:
                     raise self._outside(path)
                 text = text[len(self.path) :]
                 while stack:
-                    close(stack.pop())
+                    fd = stack.pop()
+                    if held is None:
+                        close(fd)
                 folders.clear()
             todo.extend(text.split("/")[::-1])
 
@@ -303,7 +340,9 @@ class Root:
                     if not folders:
                         raise self._outside(path)
                     folders.pop()
-                    close(stack.pop())
+                    fd = stack.pop()
+                    if held is None:
+                        close(fd)
                     continue
                 # Any folder called .git, a nested repository's too, in any case.
                 if name.casefold() == ".git":
@@ -319,8 +358,19 @@ class Root:
                             linked = True
                             follow_link(text)
                             continue
+                    if held is not None:
+                        return Where(cur, name, folders, trail, linked, owned=False)
                     fd = dup(cur)
                     return Where(fd, name, folders, trail, linked)
+                if held is not None:
+                    # A folder this Root already reached the same way, and checked then.
+                    real = "/".join([*folders, name])
+                    seen = held.get(real)
+                    if seen is not None:
+                        stack.append(seen[0])
+                        folders.append(name)
+                        trail.append(seen[1])
+                        continue
                 try:
                     fd = open_folder(name, cur)
                 except FileNotFoundError:
@@ -364,14 +414,19 @@ class Root:
                 if ident in self.git_dirs:
                     close(fd)
                     raise self._git(path)
+                if held is not None:
+                    held["/".join([*folders, name])] = (fd, ident)
                 stack.append(fd)
                 folders.append(name)
                 trail.append(ident)
+            if held is not None:
+                return Where(stack[-1] if stack else self.fd, None, folders, trail, linked, False)
             fd = dup(stack[-1] if stack else self.fd)
             return Where(fd, None, folders, trail, linked)
         finally:
-            for fd in stack:
-                close(fd)
+            if held is None:
+                for fd in stack:
+                    close(fd)
 
     # Reading.
 
