@@ -13,6 +13,30 @@ def git(cwd: Path, *args: str) -> str:
     ).stdout
 
 
+def fixed_locally(tmp_path: Path, files: dict[str, str], name: str = "local") -> dict[str, bytes]:
+    """What `airules-check --fix` writes in a checkout holding `files`: what airules-pr's
+    branch must hold for the same files."""
+    from airules import cli
+
+    root = tmp_path / name
+    root.mkdir()
+    git(root, "init", "-q")
+    for path, content in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(content)
+    cwd = Path.cwd()
+    os.chdir(root)
+    try:
+        cli.main(["--fix", "--quiet"])
+    finally:
+        os.chdir(cwd)
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in root.rglob("*")
+        if p.is_file() and ".git" not in p.relative_to(root).parts
+    }
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     # Tests must not depend on the developer's git identity, colour settings or CI variables.

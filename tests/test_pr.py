@@ -8,10 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import git
+from conftest import fixed_locally, git
 from fake_github import BOT, FakeGitHub, Repo, serving
 
-from airules import cli
 from airules.github.cli import main
 from airules.github.client import blob_sha
 from airules.markdown import WORD_JOINER, code, fence, neutralize, text
@@ -48,27 +47,6 @@ def outputs(tmp_path) -> dict[str, str]:
     lines = path.read_text().splitlines() if path.exists() else []
     path.unlink(missing_ok=True)
     return dict(line.split("=", 1) for line in lines)
-
-
-def fixed_locally(tmp_path, files: dict[str, str], name="local") -> dict[str, bytes]:
-    """What `airules-check --fix` writes in a checkout holding `files`."""
-    root = tmp_path / name
-    root.mkdir()
-    git(root, "init", "-q")
-    for path, content in files.items():
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        (root / path).write_text(content)
-    cwd = Path.cwd()
-    os.chdir(root)
-    try:
-        cli.main(["--fix", "--quiet"])
-    finally:
-        os.chdir(cwd)
-    return {
-        p.relative_to(root).as_posix(): p.read_bytes()
-        for p in root.rglob("*")
-        if p.is_file() and ".git" not in p.relative_to(root).parts
-    }
 
 
 def test_drift_opens_one_pull_request_with_what_the_local_fix_writes(fake, capsys, tmp_path):

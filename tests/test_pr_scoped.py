@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
-from conftest import git
+from conftest import fixed_locally
 from fake_github import serving
 
-from airules import cli
 from airules.github.cli import main
 
 TOKEN = "ghs_Secret0Token1For2Tests3Only4xyz"
@@ -29,27 +25,6 @@ FILES = {
 def fake(monkeypatch, tmp_path):
     with serving(TOKEN, monkeypatch, tmp_path, repository=REPO, limits=FAST) as server:
         yield server
-
-
-def fixed_locally(tmp_path: Path, files: dict[str, str]) -> dict[str, bytes]:
-    """What `airules-check --fix` writes in a checkout holding `files`."""
-    root = tmp_path / "local"
-    root.mkdir()
-    git(root, "init", "-q")
-    for path, content in files.items():
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        (root / path).write_text(content)
-    cwd = Path.cwd()
-    os.chdir(root)
-    try:
-        cli.main(["--fix", "--quiet"])
-    finally:
-        os.chdir(cwd)
-    return {
-        p.relative_to(root).as_posix(): p.read_bytes()
-        for p in root.rglob("*")
-        if p.is_file() and ".git" not in p.relative_to(root).parts
-    }
 
 
 def test_pull_request_writes_the_scoped_files_the_local_fix_writes(fake, capsys, tmp_path):
