@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -11,6 +12,19 @@ def git(cwd: Path, *args: str) -> str:
     return subprocess.run(
         ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
     ).stdout
+
+
+def copy_of_this_repository(dest: Path) -> Path:
+    """This checkout's files as git lists them (tracked, and untracked but not ignored), as a
+    release build or `uses: OWNER/airules@v1` sees them; links are left out."""
+    root = Path(__file__).resolve().parent.parent
+    listed = git(root, "ls-files", "-co", "--exclude-standard", "-z").split("\0")
+    for name in filter(None, listed):
+        source = root / name
+        if source.is_file() and not source.is_symlink():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, dest / name)
+    return dest
 
 
 def fixed_locally(tmp_path: Path, files: dict[str, str], name: str = "local") -> dict[str, bytes]:

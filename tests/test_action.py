@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import git
+from conftest import copy_of_this_repository, git
 from fake_github import serving
 from packaging.utils import canonicalize_name
 
@@ -163,23 +162,6 @@ def parse_output_file(path: Path) -> dict[str, str]:
     return values
 
 
-def checkout_of_this_repository(dest: Path) -> Path:
-    """What `uses: OWNER/airules@v1` puts in GITHUB_ACTION_PATH: the repository's files."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-co", "--exclude-standard", "-z"],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.split("\0")
-    for name in filter(None, listed):
-        source = ROOT / name
-        if source.is_file():
-            (dest / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, dest / name)
-    return dest
-
-
 def run_action(
     *,
     tmp_path: Path,
@@ -279,7 +261,7 @@ def install(tmp_path_factory, mode: str, skip: str) -> tuple[Path, Run]:
     under RUNNER_TEMP with the locked dependencies of `mode` and this repository, installed from
     GITHUB_ACTION_PATH. The mode's own step is kept from running by marking it done."""
     tmp = tmp_path_factory.mktemp(f"install-{mode}")
-    action_path = checkout_of_this_repository(tmp / "action")
+    action_path = copy_of_this_repository(tmp / "action")
     workspace = tmp / "workspace"
     workspace.mkdir()
     run = run_action(
@@ -389,7 +371,7 @@ def test_pull_request_mode_installs_the_github_lock(installed_pr):
 def test_install_refuses_a_lock_whose_hash_does_not_match(tmp_path):
     """The locks are installed with --require-hashes: a file that is not the one locked (a
     changed release, a different mirror) stops the install instead of running."""
-    action_path = checkout_of_this_repository(tmp_path / "action")
+    action_path = copy_of_this_repository(tmp_path / "action")
     lock = action_path / "requirements/action-check.txt"
     text = lock.read_text()
     first = re.search(r"--hash=sha256:([0-9a-f]{64})", text)

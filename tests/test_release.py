@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import git
+from conftest import copy_of_this_repository, git
 
 from airules import __version__, cli
 from airules.github import cli as pr
@@ -157,22 +157,6 @@ def test_release_builds_with_the_dry_run_script_and_moves_the_major_tag():
 
 
 # -- the dry run -----------------------------------------------------------------------------
-
-
-def copy_of_this_repository(dest: Path) -> Path:
-    listed = subprocess.run(
-        ["git", "ls-files", "-co", "--exclude-standard", "-z"],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.split("\0")
-    for name in filter(None, listed):
-        source = ROOT / name
-        if source.is_file() and not source.is_symlink():
-            (dest / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, dest / name)
-    return dest
 
 
 def prepare_release(repo: Path) -> str:
