@@ -561,7 +561,7 @@ def detected(root: Path) -> list[str]:
 def run(
     *, start: Path, config_path: str | None, editors: Sequence[str], yes: bool, color: bool
 ) -> int:
-    from airules.cli import _config_relpath, _select
+    from airules.command import _config_relpath, _select
     from airules.config import CONFIG_NAMES, parse_config
     from airules.engine import load_config
     from airules.setup import config_text, confirm, prompt_blocker

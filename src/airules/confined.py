@@ -16,8 +16,6 @@ by its path instead and each step checks the entry with `lstat` first: the same 
 not proof against a folder swapped between the check and the use.
 """
 
-from __future__ import annotations
-
 import errno
 import os
 from stat import S_ISDIR, S_ISLNK, S_ISREG
@@ -188,6 +186,35 @@ class Where:
             close(self.fd)
 
 
+def _gitfile(fd: int) -> str | None:
+    """What the `.git` file open at `fd` names (`gitdir: PATH`, a worktree or submodule), or
+    None; closes `fd`."""
+    try:
+        line = os.read(fd, 4096).decode("utf-8", "replace").split("\n")[0].strip()
+    finally:
+        os.close(fd)
+    return line[len("gitdir: ") :].strip() if line.startswith("gitdir: ") else None
+
+
+def git_dir(root: str) -> str | None:
+    """The repository's git folder: $GIT_DIR, `.git`, or the folder a `.git` file names."""
+    env = os.environ.get("GIT_DIR")
+    if env:
+        env = os.path.abspath(env)
+        return env if os.path.isdir(env) else None
+    dotgit = os.path.join(root, ".git")
+    if os.path.isdir(dotgit) and not os.path.islink(dotgit):
+        return dotgit
+    try:
+        named = _gitfile(os.open(dotgit, _FILE))
+    except OSError:
+        return None
+    if named is None:
+        return None
+    found = os.path.join(root, named)
+    return found if os.path.isdir(found) else None
+
+
 def _git_dirs(root: str, root_fd: Handle) -> set[Id]:
     """The identities of the repository's git directories: `.git`, the folder a `.git` file
     names (a worktree or submodule) and its common directory, and $GIT_DIR/$GIT_COMMON_DIR."""
@@ -201,15 +228,11 @@ def _git_dirs(root: str, root_fd: Handle) -> set[Id]:
         found.add((st.st_dev, st.st_ino))
     elif st is not None and S_ISREG(st.st_mode):
         try:
-            fd = open_at(".git", _FILE, root_fd)
-            try:
-                line = os.read(fd, 4096).decode("utf-8", "replace").splitlines()
-            finally:
-                os.close(fd)
+            named = _gitfile(open_at(".git", _FILE, root_fd))
         except OSError:
-            line = []
-        if line and line[0].startswith("gitdir: "):
-            gitdir = os.path.join(root, line[0][len("gitdir: ") :].strip())
+            named = None
+        if named is not None:
+            gitdir = os.path.join(root, named)
             candidates.append(gitdir)
             try:
                 with open(os.path.join(gitdir, "commondir"), encoding="utf-8") as f:

@@ -1,6 +1,3 @@
-from __future__ import annotations
-
-
 class FatalError(RuntimeError):
     """A problem the user must fix: the message says what is wrong and how to fix it.
 

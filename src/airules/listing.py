@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 
+from airules.confined import git_dir
+
 # Ten thousand files with long names are a few megabytes; far beyond that is not a listing.
 MAX_LISTING_BYTES = 64 * 1024 * 1024
 # Only the first line of git's complaint is reported.
@@ -19,9 +21,6 @@ MAX_STDERR_BYTES = 64 * 1024
 # Environment that says which repository and work tree git uses: relative values are made
 # absolute, because git runs in the root (`-C`), not where airules was started.
 _GIT_PATH_VARS = ("GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR", "GIT_INDEX_FILE")
-
-
-_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
 class BadListing(ValueError):
@@ -170,29 +169,6 @@ def _drain(out_fd: int, err_fd: int) -> tuple[bytes, bytes]:
     if sizes[out_fd] > MAX_LISTING_BYTES:
         raise BadListing("git ls-files", f"printed more than {MAX_LISTING_BYTES} bytes")
     return b"".join(out), b"".join(err)
-
-
-def git_dir(root: str) -> str | None:
-    """The repository's git folder: $GIT_DIR, `.git`, or the folder a `.git` file names."""
-    env = os.environ.get("GIT_DIR")
-    if env:
-        env = os.path.abspath(env)
-        return env if os.path.isdir(env) else None
-    dotgit = os.path.join(root, ".git")
-    if os.path.isdir(dotgit) and not os.path.islink(dotgit):
-        return dotgit
-    try:  # a worktree or submodule: `.git` is a file saying where the git folder is
-        fd = os.open(dotgit, _READ_FLAGS)
-        try:
-            line = os.read(fd, 4096).decode("utf-8", "replace").split("\n")[0].strip()
-        finally:
-            os.close(fd)
-    except OSError:
-        return None
-    if not line.startswith("gitdir: "):
-        return None
-    found = os.path.join(root, line[len("gitdir: ") :])
-    return found if os.path.isdir(found) else None
 
 
 # None when the checkout is not sparse, else (the cone's folders or None, skipped paths).
