@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import marshal
-
 from airules import cache
 from airules.cli import main
 
@@ -18,8 +16,7 @@ def test_inputs_in_one_folder_share_one_trail_and_still_replay(repo):
     assert main(["--fix"]) == 1
     assert main([]) == 0
     path = cache.cache_file(str(repo))
-    with open(path, "rb") as f:
-        entries = marshal.loads(f.read())
+    entries = cache.stored(path)
     (run,) = [v for v in entries.values() if v[0] != "memo"]
     trails = [
         value[1] if kind == "l" else value[0]

@@ -16,11 +16,17 @@ HOUR_AGO = time.time() - 3600
 # no test can set back): the tests that need old files make the window zero instead of waiting.
 
 
-def kinds(root) -> dict[str, str]:
-    entries = cache._load(cache.cache_file(str(root)))
+def run_inputs(root) -> list:
+    """The stored run's observations, each folder's group ("g") spelled out as the file
+    observations it stands for."""
+    entries = cache.stored(cache.cache_file(str(root)))
     runs = [v for v in entries.values() if v[0] != "memo"]
     assert len(runs) == 1
-    return {name: kind for kind, name, _ in runs[0][0]}
+    return cache._expanded(runs[0][0])
+
+
+def kinds(root) -> dict[str, str]:
+    return {name: kind for kind, name, _ in run_inputs(root) if kind != "l"}
 
 
 def age(monkeypatch):
@@ -79,10 +85,8 @@ def test_a_trusted_file_replaced_by_a_symlink_is_seen(clean, capsys, monkeypatch
     (clean / "CLAUDE.md").symlink_to("elsewhere.md")
     # Not replayed on the old signature: a full run ran and recorded the link.
     assert main([]) == 0
-    entries = cache._load(cache.cache_file(str(clean)))
-    (run,) = [v for v in entries.values() if v[0] != "memo"]
     # The link's own observation ("l": its text, and the folders on its way) records it.
-    (value,) = [v for k, n, v in run[0] if n == "CLAUDE.md" and k == "l"]
+    (value,) = [v for k, n, v in run_inputs(clean) if n == "CLAUDE.md" and k == "l"]
     assert value[0] == "elsewhere.md"
 
 
@@ -132,13 +136,9 @@ def test_walk_files_lists_what_os_walk_lists(tmp_path, files):
 def test_a_touched_but_unchanged_file_is_replayed_and_signed_again(clean, monkeypatch):
     age(monkeypatch)
     assert main([]) == 0
-    entries = cache._load(cache.cache_file(str(clean)))
-    (run,) = [v for v in entries.values() if v[0] != "memo"]
-    (before,) = [v for k, n, v in run[0] if n == "CLAUDE.md" and k != "l"]
+    (before,) = [v for k, n, v in run_inputs(clean) if n == "CLAUDE.md" and k != "l"]
     os.utime(clean / "CLAUDE.md", (HOUR_AGO, HOUR_AGO))
     time.sleep(0.05)
     assert main([]) == 0  # same bytes: replayed
-    entries = cache._load(cache.cache_file(str(clean)))
-    (run,) = [v for v in entries.values() if v[0] != "memo"]
-    (after,) = [(k, v) for k, n, v in run[0] if n == "CLAUDE.md" and k != "l"]
+    (after,) = [(k, v) for k, n, v in run_inputs(clean) if n == "CLAUDE.md" and k != "l"]
     assert after[0] == "s" and after[1][0] != before[0] and after[1][1] == before[1]

@@ -12,22 +12,22 @@ The cache lives in the repository's git folder, so it is never committed, and a 
 without git simply gets no cache.
 """
 
-from __future__ import annotations
-
 import marshal
 import os
 import sys
 from stat import S_ISLNK, S_ISREG
 
 from airules import __version__
-from airules.confined import Missing, Root, read_bounded, stale_temps_in, stat_at
+from airules.confined import (
+    Missing,
+    Root,
+    git_dir,
+    read_bounded,
+    stale_temps_in,
+    stat_at,
+    stat_folder,
+)
 from airules.errors import FatalError
-from airules.listing import git_dir, git_files_named, not_checked_out, sparse_state
-
-try:  # the C module directly: `hashlib` costs more to import than the whole lookup
-    from _blake2 import blake2b
-except ImportError:  # pragma: no cover - CPython always has it, other interpreters may not
-    from hashlib import blake2b
 
 # `typing` costs more to import than everything else this module does.
 TYPE_CHECKING = False
@@ -40,10 +40,11 @@ if TYPE_CHECKING:
     # One observation: (kind, name, value). Kinds: "f" a file (the links and folders on its
     # way, and its bytes), "l" a path's own link text, "n" the files with a given name
     # (nested rules), "d" the files below a folder, "p" whether a sparse checkout leaves a
-    # path out, "s" a file trusted by its stat (see RACY_NS).
+    # path out, "s" a file trusted by its stat (see RACY_NS), "t" a listing trusted by its
+    # folder's stat, "g" a folder's plain files trusted by their stats (see _grouped).
     Input = tuple[str, str, Any]
 
-FORMAT = 2
+FORMAT = 3
 MAX_ENTRIES = 8
 CONFIG_NAMES = (".airules.yml", ".airules.yaml")
 FILE_NAME = "airules-cache"
@@ -56,6 +57,12 @@ DISABLE_VAR = "AIRULES_CACHE"
 
 
 def digest(data: bytes) -> bytes:
+    # Imported here: a replay that trusts every file by its stat hashes nothing, and loading
+    # the C module costs about as much as the rest of the lookup.
+    try:
+        from _blake2 import blake2b
+    except ImportError:  # pragma: no cover - CPython always has it, other interpreters may not
+        from hashlib import blake2b
     return blake2b(data, digest_size=16).digest()
 
 
@@ -98,20 +105,22 @@ def _tool_stamp() -> list[tuple[str, int, int]]:
     return sorted(stamp)
 
 
-def _key(argv: Sequence[str], root: str, cwd: str) -> bytes:
+def _key(argv: "Sequence[str]", root: str, cwd: str) -> bytes:
     color = (sys.stdout.isatty(), bool(os.environ.get("NO_COLOR")))
     git = tuple(os.environ.get(name) for name in _GIT_VARS)
     parts = (FORMAT, __version__, _tool_stamp(), tuple(argv), root, cwd, color, git)
-    return digest(repr(parts).encode("utf-8", "surrogateescape"))
+    # The text itself, not a digest of it: a few kilobytes per entry, and no hash module to
+    # load on the hot path.
+    return repr(parts).encode("utf-8", "surrogateescape")
 
 
-def file_observation(trail: Any, data: bytes | None) -> Any:
+def file_observation(trail: "Any", data: bytes | None) -> "Any":
     """What a read saw: None for nothing there, else the links and folders it went through
     (their identities) and its bytes' digest."""
     return None if data is None else (trail, digest(data))
 
 
-def observe(fs: Root, kind: str, name: str, memo: dict[str, Any] | None = None) -> Any:
+def observe(fs: Root, kind: str, name: str, memo: "dict[str, Any] | None" = None) -> "Any":
     """Look again, through the same confined code a full run uses, and say what was seen.
     A refusal is an observation too: a full run that was refused the same way stored it.
     `memo` keeps what one replay learns once (how a sparse checkout limits the tree)."""
@@ -127,10 +136,15 @@ def observe(fs: Root, kind: str, name: str, memo: dict[str, Any] | None = None) 
             found, trail = fs.list_dir(name)
             return (tuple(found), tuple(trail))
         if kind == "p":
+            # Imported here: only a sparse checkout or nested rules need git's listing.
+            from airules.listing import not_checked_out, sparse_state
+
             if "sparse" not in memo:
                 memo["sparse"] = sparse_state(fs.path)
             return not_checked_out(memo["sparse"], name)
         if kind == "n":
+            from airules.listing import git_files_named
+
             try:
                 code, found, _ = git_files_named(fs.path, name)
             except OSError:
@@ -143,7 +157,8 @@ def observe(fs: Root, kind: str, name: str, memo: dict[str, Any] | None = None) 
     return object()  # an unknown kind never matches
 
 
-def _load(path: str) -> dict[bytes, Any]:
+def _load(path: str) -> dict[bytes, bytes]:
+    """The cache file's entries, each still marshalled: a replay decodes only its own."""
     # O_NOFOLLOW | O_NONBLOCK and fstat: a cache that is a link, a FIFO or huge is not ours,
     # and is ignored rather than followed, waited on or read whole.
     try:
@@ -159,7 +174,24 @@ def _load(path: str) -> dict[bytes, Any]:
         return {}
     finally:
         os.close(fd)
-    return entries if isinstance(entries, dict) else {}
+    if not isinstance(entries, dict):
+        return {}
+    # An older format's entries, or anything else that is not ours, are dropped.
+    return {k: v for k, v in entries.items() if isinstance(k, bytes) and isinstance(v, bytes)}
+
+
+def _decode(blob: object) -> "Any":
+    if not isinstance(blob, bytes):
+        return None
+    try:
+        return marshal.loads(blob)
+    except (EOFError, ValueError, TypeError):
+        return None
+
+
+def stored(path: str) -> "dict[bytes, Any]":
+    """Every entry of the cache file at `path`, decoded (for tests and for looking)."""
+    return {key: _decode(blob) for key, blob in _load(path).items()}
 
 
 def _memo_key(root: str, key: object) -> tuple[str, bytes] | None:
@@ -172,22 +204,22 @@ def _memo_key(root: str, key: object) -> tuple[str, bytes] | None:
     return path, digest(repr(parts).encode("utf-8", "surrogateescape"))
 
 
-def recall(root: str, key: object) -> Any:
+def recall(root: str, key: object) -> "Any":
     """What `remember` stored for `key` (say, a parsed config for its exact text), or None."""
     found = _memo_key(root, key)
     if found is None:
         return None
-    entry = _load(found[0]).get(found[1])
+    entry = _decode(_load(found[0]).get(found[1]))
     return entry[1] if isinstance(entry, tuple) and len(entry) == 2 else None
 
 
-def remember(root: str, key: object, value: Any) -> None:
+def remember(root: str, key: object, value: "Any") -> None:
     found = _memo_key(root, key)
     if found is not None:
         _save(found[0], found[1], ("memo", value))
 
 
-def replay(argv: Sequence[str]) -> bool:
+def replay(argv: "Sequence[str]") -> bool:
     """Print the stored output of an identical clean run and return True, or return False."""
     if os.environ.get(DISABLE_VAR) == "0":
         return False
@@ -200,7 +232,9 @@ def replay(argv: Sequence[str]) -> bool:
     if root is None or path is None:
         return False
     key = _key(argv, root, cwd)
-    entry = _load(path).get(key)
+    entry = _decode(_load(path).get(key))
+    if entry is None:
+        return False
     hashed = False
     try:
         fs = Root(root)
@@ -209,21 +243,32 @@ def replay(argv: Sequence[str]) -> bool:
     # Many inputs share a few folders: open each once for this replay (confined.Root.hold).
     fs.hold()
     try:
-        inputs, out, err = entry  # type: ignore[misc]
+        inputs, out, err = entry
         memo: dict[str, Any] = {}
         for kind, name, value in inputs:
+            if kind == "g":
+                seen = _group_matches(fs, name, value)
+                if seen is None:
+                    return False
+                hashed = hashed or seen
+                continue
             if kind == "s":
                 signature, value = value
                 if _stat_matches(fs, name, signature):
                     continue
                 kind = "f"
+            elif kind == "t":
+                signature, value = value
+                if _listing_matches(fs, name, signature, value[1]):
+                    continue
+                kind = "d"
+                hashed = True  # listed again: sign the folder again
             if observe(fs, kind, name, memo) != value:
                 return False
             # A regular file read and hashed: maybe old enough now to sign.
             hashed = hashed or (kind == "f" and _is_read(value))
         # A full --fix also clears a killed writer's temporary files; leave that to one.
-        looked = [name for kind, name, _ in inputs if kind in "fls"]
-        if "--fix" in argv and _stale_temps(fs, looked):
+        if "--fix" in argv and _stale_temps(fs, inputs):
             return False
         sys.stdout.write(out)
         sys.stdout.flush()
@@ -234,9 +279,9 @@ def replay(argv: Sequence[str]) -> bool:
             # old enough now: the next replay then skips reading them. Signing looks before
             # and after each read, so it walks afresh, as `store` does.
             fs.release()
-            trusted, changed = _trusted(fs, inputs)
+            trusted, changed = _trusted(fs, _expanded(inputs))
             if changed:
-                _save(path, key, (_shared(trusted), out, err))
+                _save(path, key, (_shared(_grouped(trusted)), out, err))
     except (TypeError, ValueError):
         return False
     finally:
@@ -244,8 +289,12 @@ def replay(argv: Sequence[str]) -> bool:
     return True
 
 
-def _stale_temps(fs: Root, paths: Sequence[str]) -> bool:
-    folders = {p.rpartition("/")[0] for p in paths}
+def _stale_temps(fs: Root, inputs: "Sequence[Input]") -> bool:
+    folders = {
+        name if kind == "g" else name.rpartition("/")[0]
+        for kind, name, _ in inputs
+        if kind in "flsg"
+    }
     for folder in folders:
         try:
             where = fs.walk(f"{folder}/.")
@@ -267,7 +316,7 @@ def _stale_temps(fs: Root, paths: Sequence[str]) -> bool:
 RACY_NS = 2_000_000_000
 
 
-def _is_read(value: Any) -> bool:
+def _is_read(value: "Any") -> bool:
     """Whether an "f" observation is a regular file read whole: (trail, digest)."""
     return isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], bytes)
 
@@ -276,7 +325,7 @@ def _signature(st: os.stat_result) -> tuple[int, int, int, int, int]:
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
 
 
-def _stat_of(fs: Root, path: str, follow: bool = False) -> tuple[Any, os.stat_result] | None:
+def _stat_of(fs: Root, path: str, follow: bool = False) -> "tuple[Any, os.stat_result] | None":
     """The trail to `path` and its stat, if it is a regular file reached inside the root."""
     try:
         # Most paths are no link: one lstat then answers what a readlink and a stat would.
@@ -297,7 +346,7 @@ def _stat_of(fs: Root, path: str, follow: bool = False) -> tuple[Any, os.stat_re
     return (tuple(where.trail), st) if S_ISREG(st.st_mode) else None
 
 
-def _signature_of(fs: Root, path: str, value: Any, now_ns: int) -> Any:
+def _signature_of(fs: Root, path: str, value: "Any", now_ns: int) -> "Any":
     """The (stat signature, trail) of `path` if it still reads as `value` and is old enough
     to trust; else None (the entry keeps hashing)."""
     before = _stat_of(fs, path)
@@ -315,12 +364,73 @@ def _signature_of(fs: Root, path: str, value: Any, now_ns: int) -> Any:
     return (_signature(st), trail)
 
 
-def _stat_matches(fs: Root, path: str, signature: Any) -> bool:
+def _is_listing(value: "Any") -> bool:
+    """Whether a "d" observation is a folder listed: (names, trail)."""
+    return isinstance(value, tuple) and len(value) == 2 and value[0] != "!" and bool(value[1])
+
+
+def _folder_stat(fs: Root, folder: str) -> "tuple[Any, os.stat_result] | None":
+    """The trail to `folder` and its stat, walked as a listing walks it."""
+    try:
+        where = fs.walk(f"{folder}/.")
+    except (Missing, FatalError):
+        return None
+    try:
+        return tuple(where.trail), stat_folder(where.fd)
+    except OSError:
+        return None
+    finally:
+        where.close()
+
+
+def _only_files(fs: Root, folder: str) -> bool:
+    """Whether `folder` holds regular files only: no subfolder, no link, nothing else."""
+    try:
+        where = fs.walk(f"{folder}/.")
+    except (Missing, FatalError):
+        return False
+    try:
+        with os.scandir(where.fd) as entries:
+            return all(entry.is_file(follow_symlinks=False) for entry in entries)
+    except OSError:
+        return False
+    finally:
+        where.close()
+
+
+# A listing ("d") is trusted by its folder's stat, as a file is by its own, when the folder
+# holds regular files only: a name can then only come, go or change kind by a create, unlink
+# or rename in that very folder, each of which moves its mtime and ctime. A folder holding a
+# subfolder or a link is listed again on every replay: what is below or behind those can
+# change without touching it.
+def _listing_signature_of(fs: Root, folder: str, value: "Any", now_ns: int) -> "Any":
+    """The folder's stat signature if its listing is still `value`, it holds regular files
+    only and it is old enough to trust; else None (the entry keeps listing)."""
+    before = _folder_stat(fs, folder)
+    if before is None or before[0] != value[1]:
+        return None
+    st = before[1]
+    if max(st.st_mtime_ns, st.st_ctime_ns) > now_ns - RACY_NS:
+        return None
+    if not _only_files(fs, folder) or observe(fs, "d", folder) != value:
+        return None
+    after = _folder_stat(fs, folder)
+    if after is None or after[0] != value[1] or _signature(after[1]) != _signature(st):
+        return None
+    return _signature(st)
+
+
+def _listing_matches(fs: Root, folder: str, signature: "Any", trail: "Any") -> bool:
+    seen = _folder_stat(fs, folder)
+    return seen is not None and seen[0] == trail and _signature(seen[1]) == signature
+
+
+def _stat_matches(fs: Root, path: str, signature: "Any") -> bool:
     seen = _stat_of(fs, path)
     return seen is not None and (_signature(seen[1]), seen[0]) == tuple(signature)
 
 
-def _trusted(fs: Root, inputs: Sequence[Input]) -> tuple[list[Input], bool]:
+def _trusted(fs: Root, inputs: "Sequence[Input]") -> "tuple[list[Input], bool]":
     """`inputs` with each old-enough regular file's observation turned into a stat-checked one
     ("s"), and whether any changed."""
     import time
@@ -337,10 +447,22 @@ def _trusted(fs: Root, inputs: Sequence[Input]) -> tuple[list[Input], bool]:
             # Signed before: sign again, in case the stat changed and the bytes did not.
             old, value = value
             kind = "f"
+        elif kind == "t":
+            if _listing_matches(fs, name, value[0], value[1][1]):
+                out.append((kind, name, value))
+                continue
+            old, value = value
+            kind = "d"
         if kind == "f" and _is_read(value):
             signature = _signature_of(fs, name, value, now_ns)
             if signature is not None:
                 out.append(("s", name, (signature, value)))
+                changed = changed or signature != old
+                continue
+        if kind == "d" and _is_listing(value):
+            signature = _listing_signature_of(fs, name, value, now_ns)
+            if signature is not None:
+                out.append(("t", name, (signature, value)))
                 changed = changed or signature != old
                 continue
         out.append((kind, name, value))
@@ -348,13 +470,115 @@ def _trusted(fs: Root, inputs: Sequence[Input]) -> tuple[list[Input], bool]:
     return out, changed
 
 
-def _shared(inputs: Sequence[Input]) -> tuple[Input, ...]:
+# Most inputs are plain regular files trusted by their stat ("s": signature, trail, digest),
+# and a target is also observed as a link that is not one ("l": no text, the folders on the
+# way). One "g" entry per folder stands for all of them: (folder's trail, ((name, signature,
+# digest, whether an "l" was observed), ...)). The replay walks to the folder once and takes
+# one lstat per name; a regular file with the same signature proves what both observations
+# did, since a regular file is no link and its folder's trail is its own. Anything else is
+# looked at exactly as before (see _group_matches).
+
+
+def _plain(name: str, value: "Any", link: "Any") -> bool:
+    """Whether the "s" observation `value` of `name` (and `link`, its "l" observation if it
+    has one) is a plain regular file that a group can stand for."""
+    (signature, trail), read = value
+    base = name.rpartition("/")[2]
+    if link is not None and (link[0] is not None or tuple(link[1]) != trail):
+        return False
+    # No link text anywhere on the way: the file itself was reached without following one.
+    return (
+        read[0] == trail
+        and not any(isinstance(step, str) for step in trail)
+        and base not in ("", ".", "..")
+        and base.casefold() != ".git"
+        and isinstance(signature, tuple)
+    )
+
+
+def _grouped(inputs: "Sequence[Input]") -> "list[Input]":
+    """`inputs` with each folder's plain regular files folded into one "g" entry."""
+    links = {name: value for kind, name, value in inputs if kind == "l"}
+    groups: dict[str, tuple[Any, list[Any]]] = {}
+    folded: set[str] = set()
+    for kind, name, value in inputs:
+        if kind != "s" or not _plain(name, value, links.get(name)):
+            continue
+        folder, _, base = name.rpartition("/")
+        (signature, trail), read = value
+        group = groups.setdefault(folder, (trail, []))
+        if group[0] == trail:
+            group[1].append((base, signature, read[1], name in links))
+            folded.add(name)
+    out: list[Input] = [
+        ("g", folder, (trail, tuple(files))) for folder, (trail, files) in groups.items() if files
+    ]
+    out += [item for item in inputs if item[0] not in "ls" or item[1] not in folded]
+    return out
+
+
+def _expanded(inputs: "Sequence[Input]") -> "list[Input]":
+    """`inputs` with each "g" entry turned back into the observations it stands for."""
+    out: list[Input] = []
+    for kind, name, value in inputs:
+        if kind != "g":
+            out.append((kind, name, value))
+            continue
+        trail, files = value
+        for base, signature, data_digest, linked in files:
+            path = f"{name}/{base}" if name else base
+            if linked:
+                out.append(("l", path, (None, trail)))
+            out.append(("s", path, ((signature, trail), (trail, data_digest))))
+    return out
+
+
+def _group_matches(fs: Root, folder: str, value: "Any") -> bool | None:
+    """Whether every file of a "g" entry is still what the run saw: None if not; else
+    whether some file had to be read and hashed (its stat changed, its bytes did not)."""
+    trail, files = value
+    try:
+        where = fs.walk(f"{folder}/." if folder else ".")
+    except (Missing, FatalError):
+        return None
+    hashed = False
+    try:
+        if tuple(where.trail) != trail:
+            return None
+        at = where.fd
+        for base, signature, data_digest, linked in files:
+            # The hot loop of a replay: one lstat per file, nothing else when it matches.
+            try:
+                st = stat_at(base, at)
+            except OSError:
+                return None
+            if (
+                st.st_size,
+                st.st_mtime_ns,
+                st.st_ctime_ns,
+                st.st_ino,
+                st.st_dev,
+            ) == signature and S_ISREG(st.st_mode):
+                continue
+            # Touched, or replaced: look at it as the two observations it stands for.
+            path = f"{folder}/{base}" if folder else base
+            if linked and observe(fs, "l", path) != (None, trail):
+                return None
+            if observe(fs, "f", path) != (trail, data_digest):
+                return None
+            hashed = True
+    finally:
+        where.close()
+    return hashed
+
+
+def _shared(inputs: "Sequence[Input]") -> "tuple[Input, ...]":
     """`inputs` with equal tuples made one object. Files in one folder carry the same trail,
     and a signed file its trail twice: marshal writes an object it has seen once as a
     reference, so the entry is smaller and loads several times faster on every replay."""
     seen: dict[Any, Any] = {}
 
-    def share(value: Any) -> Any:
+    def share(value: "Any") -> "Any":
         if not isinstance(value, tuple):
             return value
         value = tuple([share(item) for item in value])
@@ -366,7 +590,7 @@ def _shared(inputs: Sequence[Input]) -> tuple[Input, ...]:
     return tuple([share(item) for item in inputs])
 
 
-def store(argv: Sequence[str], root: str, inputs: Sequence[Input], out: str, err: str) -> None:
+def store(argv: "Sequence[str]", root: str, inputs: "Sequence[Input]", out: str, err: str) -> None:
     """Remember a clean run. Best effort: a cache that cannot be written is no cache."""
     if os.environ.get(DISABLE_VAR) == "0":
         return
@@ -382,16 +606,16 @@ def store(argv: Sequence[str], root: str, inputs: Sequence[Input], out: str, err
         trusted = _trusted(fs, inputs)[0]
     finally:
         fs.close()
-    _save(path, key, (_shared(trusted), out, err))
+    _save(path, key, (_shared(_grouped(trusted)), out, err))
 
 
-def _save(path: str, key: bytes, value: Any) -> None:
+def _save(path: str, key: bytes, value: "Any") -> None:
     tmp = f"{path}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
     fd = -1
     try:
         entries = _load(path)
         entries.pop(key, None)
-        entries[key] = value
+        entries[key] = marshal.dumps(value)
         while len(entries) > MAX_ENTRIES:
             del entries[next(iter(entries))]
         data = marshal.dumps(entries)
@@ -421,10 +645,10 @@ class Recorder:
     never pass where the full run would have seen something different."""
 
     @property
-    def inputs(self) -> list[Input]:
+    def inputs(self) -> "list[Input]":
         return [(kind, name, value) for (kind, name), value in self.observed.items()]
 
-    def __init__(self, tree: Tree, root: str) -> None:
+    def __init__(self, tree: "Tree", root: str) -> None:
         self.tree = tree
         self.root = root
         # Keyed by what was observed, so reading a file twice costs the replay one look.
