@@ -252,17 +252,12 @@ def replay(argv: "Sequence[str]") -> bool:
                     return False
                 hashed = hashed or seen
                 continue
-            if kind == "s":
+            if kind in _UNSIGNED:
                 signature, value = value
-                if _stat_matches(fs, name, signature):
+                kind = _UNSIGNED[kind]
+                if _SIGNING[kind][3](fs, name, signature):
                     continue
-                kind = "f"
-            elif kind == "t":
-                signature, value = value
-                if _listing_matches(fs, name, signature, value[1]):
-                    continue
-                kind = "d"
-                hashed = True  # listed again: sign the folder again
+                hashed = True  # looked at again: sign it again
             if observe(fs, kind, name, memo) != value:
                 return False
             # A regular file read and hashed: maybe old enough now to sign.
@@ -417,17 +412,27 @@ def _listing_signature_of(fs: Root, folder: str, value: "Any", now_ns: int) -> "
     after = _folder_stat(fs, folder)
     if after is None or after[0] != value[1] or _signature(after[1]) != _signature(st):
         return None
-    return _signature(st)
+    return (_signature(st), value[1])
 
 
-def _listing_matches(fs: Root, folder: str, signature: "Any", trail: "Any") -> bool:
+def _listing_matches(fs: Root, folder: str, signature: "Any") -> bool:
     seen = _folder_stat(fs, folder)
-    return seen is not None and seen[0] == trail and _signature(seen[1]) == signature
+    return seen is not None and (_signature(seen[1]), seen[0]) == tuple(signature)
 
 
 def _stat_matches(fs: Root, path: str, signature: "Any") -> bool:
     seen = _stat_of(fs, path)
     return seen is not None and (_signature(seen[1]), seen[0]) == tuple(signature)
+
+
+# A file ("f") or a listing ("d") old enough to trust is stored signed ("s", "t"): the kind it
+# becomes, whether an observation can be signed, how it is signed and how the signature is
+# checked.
+_SIGNING = {
+    "f": ("s", _is_read, _signature_of, _stat_matches),
+    "d": ("t", _is_listing, _listing_signature_of, _listing_matches),
+}
+_UNSIGNED = {"s": "f", "t": "d"}
 
 
 def _trusted(fs: Root, inputs: "Sequence[Input]") -> "tuple[list[Input], bool]":
@@ -440,29 +445,18 @@ def _trusted(fs: Root, inputs: "Sequence[Input]") -> "tuple[list[Input], bool]":
     changed = False
     for kind, name, value in inputs:
         old = None
-        if kind == "s":
-            if _stat_matches(fs, name, value[0]):
+        if kind in _UNSIGNED:
+            if _SIGNING[_UNSIGNED[kind]][3](fs, name, value[0]):
                 out.append((kind, name, value))
                 continue
             # Signed before: sign again, in case the stat changed and the bytes did not.
             old, value = value
-            kind = "f"
-        elif kind == "t":
-            if _listing_matches(fs, name, value[0], value[1][1]):
-                out.append((kind, name, value))
-                continue
-            old, value = value
-            kind = "d"
-        if kind == "f" and _is_read(value):
-            signature = _signature_of(fs, name, value, now_ns)
+            kind = _UNSIGNED[kind]
+        if kind in _SIGNING:
+            signed, signable, sign, _ = _SIGNING[kind]
+            signature = sign(fs, name, value, now_ns) if signable(value) else None
             if signature is not None:
-                out.append(("s", name, (signature, value)))
-                changed = changed or signature != old
-                continue
-        if kind == "d" and _is_listing(value):
-            signature = _listing_signature_of(fs, name, value, now_ns)
-            if signature is not None:
-                out.append(("t", name, (signature, value)))
+                out.append((signed, name, (signature, value)))
                 changed = changed or signature != old
                 continue
         out.append((kind, name, value))
