@@ -501,6 +501,28 @@ def test_rules_in_folders_puts_a_plain_folder_rule_in_that_folders_file(repo, ca
     assert main([]) == 0
 
 
+def test_a_folder_file_left_behind_by_a_moved_rule_is_reported_and_pruned(repo, capsys):
+    (repo / ".airules.yml").write_text("rules_in_folders: true\ntargets: [agents, claude]\n")
+    (repo / "ai-rules").mkdir()
+    (repo / "ai-rules/api.md").write_text("---\npaths: [packages/api/**]\n---\n- API only.\n")
+    (repo / "packages/api").mkdir(parents=True)
+    (repo / "packages/api/AGENTS.md").write_text("# API\n\nOur own notes.\n")
+    assert main(["--fix"]) == 1
+    git(repo, "add", "-A")
+    (repo / "ai-rules/api.md").write_text("---\npaths: [packages/web/**]\n---\n- API only.\n")
+    capsys.readouterr()
+    assert main([]) == 1
+    out = capsys.readouterr().out
+    assert "packages/api/AGENTS.md: its airules block was generated from ai-rules/api.md" in out
+    assert main(["--fix", "--prune"]) == 1
+    # The block is gone and the text people wrote around it stays (with the blank line that
+    # set the block apart: prune keeps every byte outside the block).
+    assert (repo / "packages/api/AGENTS.md").read_text() == "# API\n\nOur own notes.\n\n"
+    assert "- API only." in (repo / "packages/web/AGENTS.md").read_text()
+    capsys.readouterr()
+    assert main([]) == 0
+
+
 def test_rules_in_folders_joins_a_nested_packages_own_file(repo, capsys):
     (repo / ".airules.yml").write_text("nested: true\nrules_in_folders: true\ntargets: [agents]\n")
     (repo / "packages/api").mkdir(parents=True)
