@@ -4,7 +4,9 @@ It reads what the chosen editors read today (shared files' text, owned files wit
 front matter, every always-applied `.mdc` in `.cursor/rules/`, and the legacy single files
 `.cursorrules`, `.windsurfrules` and a `.clinerules` file), splits each into Markdown blocks
 with markdown-it-py, and proposes one `ai-rules.md` in which a block found in several files
-appears once. Text that belongs to one editor (Claude's `@path` imports, a section whose heading
+appears once. A `.mdc` that applies to some files only (`globs:`) becomes a scoped rule of its
+own, `ai-rules/NAME.md` with those globs as `paths:`, which every editor then gets in its own
+form. Text that belongs to one editor (Claude's `@path` imports, a section whose heading
 names a tool) stays in its shared file, outside the managed block.
 
 Nothing is lost: a block leaves a file only when the same lines (compared without surrounding
@@ -187,6 +189,8 @@ class Found:
     kept: list[Unit] = field(default_factory=list)
     # Delete the file once adopted (legacy files, always-applied .mdc files).
     delete: bool = False
+    # A scoped Cursor rule: the rule file it becomes (path, text), instead of ai-rules.md.
+    rule: tuple[str, str] | None = None
 
 
 @dataclass
@@ -198,6 +202,8 @@ class Proposal:
     notes: list[str]
     # Old texts, for the preview's diffs.
     before: dict[str, str]
+    # A scoped .mdc's path -> the rule file that holds its rules now.
+    moved: dict[str, str] = field(default_factory=dict)
 
 
 def _own(units: list[Unit]) -> tuple[list[Unit], list[Unit]]:
@@ -290,17 +296,80 @@ def _unchanged(text: str) -> bool:
     return recorded == actual
 
 
-def _front_matter_applies(head: str) -> bool:
-    """Whether an .mdc's front matter applies it to every request (not a scoped rule)."""
+_MDC_KEY_RE = re.compile(r"^(globs|description|alwaysApply):[ \t]*(.*?)[ \t]*$", re.MULTILINE)
+
+
+def _mdc_fields(head: str) -> dict[str, object] | None:
+    """An .mdc's front matter: YAML where it is YAML, else read as Cursor writes it, one
+    `key: value` a line (`globs: *.ts` is not valid YAML, but Cursor reads it)."""
     import yaml
 
+    front = _FRONT_MATTER_RE.match(head)
+    inner = front.group(0)[4:-4] if front else ""
     try:
-        data = yaml.safe_load(head.strip().strip("-")) if head else None
+        data = yaml.safe_load(inner) if inner.strip() else {}
     except yaml.YAMLError:
-        return False
-    if not isinstance(data, dict):
-        return not head  # no front matter: adopting it makes it apply everywhere, as intended
-    return bool(data.get("alwaysApply")) or not data.get("globs")
+        data = None
+    if isinstance(data, dict):
+        return data
+    if not inner.strip():
+        return None
+    return {
+        key: value.strip("'\"") if value.strip("'\"") else None
+        for key, value in _MDC_KEY_RE.findall(inner)
+    }
+
+
+def _mdc_scope(head: str) -> tuple[list[str], str] | None:
+    """(globs, description) of an .mdc that applies to some files only; None for one that
+    applies to every request (alwaysApply, or no globs: adopted into ai-rules.md)."""
+    data = _mdc_fields(head)
+    if data is None:
+        return None
+    always = data.get("alwaysApply")
+    globs = data.get("globs")
+    if always is True or str(always).lower() == "true" or not globs:
+        return None
+    items = globs if isinstance(globs, list) else [globs]
+    # Cursor splits on commas; a brace's commas are left to check_glob to refuse.
+    parts = [[str(i)] if "{" in str(i) else str(i).split(",") for i in items]
+    found = [g.strip() for part in parts for g in part if g.strip()]
+    description = data.get("description")
+    return found, description.strip() if isinstance(description, str) else ""
+
+
+def _scoped_rule(
+    path: str, text: str, scope: tuple[list[str], str], rules_dir: str, taken: set[str], tree: Tree
+) -> tuple[str, str] | str:
+    """The rule file a scoped .mdc becomes, (path, text); or why it stays as it is."""
+    from airules.scoped import MAX_DESCRIPTION, check_glob, parse_rule, rule_file, valid_name
+
+    name = posixpath.basename(path)[: -len(".mdc")]
+    if not valid_name(name):
+        return "its name is not a plain file name (letters, digits, '-', '_', '.')"
+    if name.lower() in taken:
+        return f"another Cursor rule is named {name} too"
+    globs, description = scope
+    for glob in globs:
+        try:
+            check_glob(glob)
+        except ValueError as e:
+            return f"its glob {glob!r} {e}"
+    if "\n" in description or not description.isprintable() or len(description) > MAX_DESCRIPTION:
+        return f"its description is not one line of at most {MAX_DESCRIPTION} characters"
+    target = f"{rules_dir}/{name}.md"
+    if _read(tree, target) is not None:
+        return f"{target} exists already"
+    body = _strip_front(text)[1]
+    if not body.strip():
+        return "it holds no rules"
+    made = rule_file(globs, description, body)
+    try:
+        parse_rule(target, made, name=name)
+    except FatalError as e:
+        return str(e)
+    taken.add(name.lower())
+    return target, made
 
 
 def _read(tree: Tree, path: str) -> str | None:
@@ -335,6 +404,7 @@ def _gather(tree: Tree, config: Config, source_exists: bool) -> tuple[list[Found
         found.append(Found(target.path, text, False, target.id, head))
     if "cursor" in ids:
         cursor = next(t for t in targets if t.id == "cursor")
+        names: set[str] = set()
         for path in tree.list_dir(CURSOR_RULES):
             if not path.endswith(".mdc") or path == cursor.path:
                 continue
@@ -344,11 +414,15 @@ def _gather(tree: Tree, config: Config, source_exists: bool) -> tuple[list[Found
             head, _ = _strip_front(text)
             if "Generated by airules" in head and _unchanged(text):
                 continue
-            if not _front_matter_applies(head):
-                notes.append(
-                    f"{path}: left as it is: it applies only to some files (globs), and "
-                    "ai-rules.md applies everywhere"
-                )
+            scope = _mdc_scope(head)
+            if scope is not None:
+                rule = _scoped_rule(path, text, scope, config.rules_dir, names, tree)
+                if isinstance(rule, str):
+                    notes.append(
+                        f"{path}: left as it is: it applies only to some files, and {rule}"
+                    )
+                    continue
+                found.append(Found(path, text, False, "cursor", head, delete=True, rule=rule))
                 continue
             found.append(Found(path, text, False, "cursor", head, delete=True))
     for path, editor in LEGACY_FILES.items():
@@ -402,6 +476,8 @@ def propose(tree: Tree, config: Config, config_text: str | None) -> Proposal:
     adopted: list[tuple[Found, list[Unit]]] = []
     for found in files:
         body = found.text
+        if found.rule is not None:
+            continue  # a rule file of its own, not part of ai-rules.md
         if found.shared:
             block = find_block(body, found.path)
             if block is not None:
@@ -426,6 +502,8 @@ def propose(tree: Tree, config: Config, config_text: str | None) -> Proposal:
     rules = rules.rstrip("\n") + "\n"
     staged: dict[str, bytes | None] = {}
     for found in files:
+        if found.rule is not None:
+            staged[found.rule[0]] = found.rule[1].encode("utf-8")
         if found.delete:
             staged[found.path] = None
         elif found.shared:
@@ -442,8 +520,9 @@ def propose(tree: Tree, config: Config, config_text: str | None) -> Proposal:
     for status in plan(overlay, config):
         if status.state is State.ERROR:
             raise FatalError(status.message)
+    rule_files = {f.rule[0] for f in files if f.rule is not None}
     for path, value in staged.items():
-        if value is not None and path in (source, config.path):
+        if value is not None and (path in (source, config.path) or path in rule_files):
             changes[path] = value
     for status in plan(overlay, config):
         if status.link is not None:
@@ -468,7 +547,8 @@ def propose(tree: Tree, config: Config, config_text: str | None) -> Proposal:
                 f"{found.path}: keeps {len(found.kept)} block{'s' if len(found.kept) != 1 else ''}"
                 " of its own outside the airules block (text for this editor only)"
             )
-    return Proposal(rules, config_text, changes, notes, before)
+    moved = {f.path: f.rule[0] for f in files if f.rule is not None}
+    return Proposal(rules, config_text, changes, notes, before, moved)
 
 
 def preview(proposal: Proposal, source: str) -> str:
@@ -476,7 +556,8 @@ def preview(proposal: Proposal, source: str) -> str:
     for path, new in proposal.changes.items():
         old = proposal.before.get(path, "")
         if new is None:
-            out.append(f"{path}: delete (every line of it is in {source})\n")
+            holder = proposal.moved.get(path, source)
+            out.append(f"{path}: delete (every line of it is in {holder})\n")
             continue
         text = normalize(new.decode("utf-8"))
         diff = difflib.unified_diff(

@@ -171,6 +171,19 @@ def front_matter(scope: Scope, rule: Rule) -> str:
     return "".join(f"{line}\n" for line in lines)
 
 
+def valid_name(name: str) -> bool:
+    """Whether `name` can name a rule: it becomes a file name in every editor's folder."""
+    return _NAME_RE.fullmatch(name) is not None
+
+
+def rule_file(paths: Sequence[str], description: str, body: str) -> str:
+    """The text of a rule file (`ai-rules/NAME.md`) with these globs and description."""
+    lines = ["---\n", "paths:\n", *(f"  - {_scalar(glob)}\n" for glob in paths)]
+    if description:
+        lines.append(f"description: {_scalar(description)}\n")
+    return "".join([*lines, "---\n\n", body.lstrip("\n")])
+
+
 def section(rule: Rule) -> str:
     """A scoped rule inside an editor's one file: a heading naming its paths, then the rule."""
     where = ", ".join(f"`{glob}`" for glob in rule.paths)
@@ -292,7 +305,7 @@ def load_rules(
         if posixpath.dirname(path) != folder or not path.endswith(".md") or path in skip:
             continue
         name = posixpath.basename(path)[: -len(".md")]
-        if not _NAME_RE.fullmatch(name):
+        if not valid_name(name):
             # A newline or escape in the name must not reach the one-line report.
             shown = path if path.isprintable() else ascii(path)
             raise FatalError(
