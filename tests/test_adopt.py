@@ -367,3 +367,15 @@ def test_legacy_files_preselect_their_editors(tmp_path):
     for name in (".cursorrules", ".windsurfrules", ".clinerules"):
         (tmp_path / name).write_text("rules\n")
     assert detected(tmp_path) == ["cline", "cursor", "windsurf"]
+
+
+def test_the_preview_escapes_control_characters_from_the_repository(repo, capsys):
+    (repo / "ai-rules.md").unlink()
+    (repo / "AGENTS.md").write_text("# Rules\n\n- Be \x1b]0;owned\x07kind.\r\n- Ring \x9b31m.\n")
+    (repo / ".cursor/rules").mkdir(parents=True)
+    (repo / ".cursor/rules/x\x1b[2J.mdc").write_text("---\nglobs: src/**\n---\n\n- Scoped.\n")
+    assert main(["--adopt", "--agents", "--cursor"]) == 1
+    out = capsys.readouterr().out
+    assert not any(c in out for c in "\x1b\x07\r\x9b")
+    assert "- Be \\x1b]0;owned\\x07kind." in out
+    assert ".cursor/rules/x\\x1b[2J.mdc: left as it is" in out

@@ -552,22 +552,26 @@ def propose(tree: Tree, config: Config, config_text: str | None) -> Proposal:
 
 
 def preview(proposal: Proposal, source: str) -> str:
+    """The changes as text to print: file names and contents come from the repository, so
+    every control character in them is escaped (safetext)."""
+    from airules.safetext import block, line
+
     out = []
     for path, new in proposal.changes.items():
         old = proposal.before.get(path, "")
         if new is None:
             holder = proposal.moved.get(path, source)
-            out.append(f"{path}: delete (every line of it is in {holder})\n")
+            out.append(f"{line(path)}: delete (every line of it is in {line(holder)})\n")
             continue
         text = normalize(new.decode("utf-8"))
         diff = difflib.unified_diff(
             old.splitlines(keepends=True),
             text.splitlines(keepends=True),
-            f"a/{path}" if old else "/dev/null",
-            f"b/{path}",
+            f"a/{line(path)}" if old else "/dev/null",
+            f"b/{line(path)}",
         )
-        out.extend(line if line.endswith("\n") else line + "\n" for line in diff)
-    out.extend(f"{note}\n" for note in proposal.notes)
+        out.extend(block(d) if d.endswith("\n") else block(d) + "\n" for d in diff)
+    out.extend(f"{line(note)}\n" for note in proposal.notes)
     return "".join(out)
 
 
@@ -578,11 +582,13 @@ def _crlf(data: bytes) -> bool:
 
 def write(tree: Any, proposal: Proposal) -> list[str]:
     """Write the proposal: deletions first (a `.clinerules` file gives way to its folder)."""
+    from airules.safetext import line
+
     done = []
     for path, new in proposal.changes.items():
         if new is None:
             tree.remove(path)
-            done.append(f"{path}: deleted\n")
+            done.append(f"{line(path)}: deleted\n")
     from airules.engine import new_file_data
 
     for path, new in proposal.changes.items():
@@ -592,7 +598,7 @@ def write(tree: Any, proposal: Proposal) -> list[str]:
             if old is not None and b"\r\n" not in new and _crlf(old):
                 new = new.replace(b"\n", b"\r\n")  # an existing file keeps its line endings
             tree.write(path, new_file_data(tree, path, new, None if fresh else ""))
-            done.append(f"{path}: written\n")
+            done.append(f"{line(path)}: written\n")
     return done
 
 
