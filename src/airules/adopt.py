@@ -27,16 +27,23 @@ from pathlib import Path
 from typing import Any
 
 from airules.blocks import find_block, split_lines
-from airules.config import Config
+from airules.config import Config, TargetConfig
 from airules.engine import State, decode, plan
 from airules.errors import FatalError
 from airules.render import digest, normalize, owned_recorded_hash
-from airules.targets import EDITORS
+from airules.targets import (
+    DESCRIPTION,
+    DESCRIPTION_WITH_PATHS,
+    EDITORS,
+    GLOBS_LIST,
+    GLOBS_TEXT,
+    NAME,
+    Scope,
+)
 from airules.tree import Tree
 
 # Files an editor reads that airules replaces with that editor's own target.
 LEGACY_FILES = {".cursorrules": "cursor", ".windsurfrules": "windsurf", ".clinerules": "cline"}
-CURSOR_RULES = ".cursor/rules"
 
 # Names that make a section one tool's business. Capitalised, as a name: "a cursor" is not
 # Cursor. Upper case too, for headings such as "# CLAUDE.md".
@@ -296,11 +303,11 @@ def _unchanged(text: str) -> bool:
     return recorded == actual
 
 
-_MDC_KEY_RE = re.compile(r"^(globs|description|alwaysApply):[ \t]*(.*?)[ \t]*$", re.MULTILINE)
+_KEY_LINE_RE = re.compile(r"^([A-Za-z][\w-]*):[ \t]*(.*?)[ \t]*$", re.MULTILINE)
 
 
-def _mdc_fields(head: str) -> dict[str, object] | None:
-    """An .mdc's front matter: YAML where it is YAML, else read as Cursor writes it, one
+def _front_fields(head: str) -> dict[str, object] | None:
+    """A rule file's front matter: YAML where it is YAML, else read as Cursor writes it, one
     `key: value` a line (`globs: *.ts` is not valid YAML, but Cursor reads it)."""
     import yaml
 
@@ -316,39 +323,54 @@ def _mdc_fields(head: str) -> dict[str, object] | None:
         return None
     return {
         key: value.strip("'\"") if value.strip("'\"") else None
-        for key, value in _MDC_KEY_RE.findall(inner)
+        for key, value in _KEY_LINE_RE.findall(inner)
     }
 
 
-def _mdc_scope(head: str) -> tuple[list[str], str] | None:
-    """(globs, description) of an .mdc that applies to some files only; None for one that
-    applies to every request (alwaysApply, or no globs: adopted into ai-rules.md)."""
-    data = _mdc_fields(head)
-    if data is None:
+def _read_scope(scope: Scope, head: str) -> tuple[list[str], str] | None:
+    """(globs, description) of a rule file written in `scope`'s form (the registry's, read
+    backwards), or None when it is not a rule for some files only: another form (Windsurf's
+    `trigger: always_on`, Cursor's `alwaysApply: true`) or no globs."""
+    fields = _front_fields(head)
+    if fields is None:
         return None
-    always = data.get("alwaysApply")
-    globs = data.get("globs")
-    if always is True or str(always).lower() == "true" or not globs:
+    globs: object = None
+    description = ""
+    for key, value in scope.front_matter:
+        seen = fields.get(key)
+        if value in (GLOBS_LIST, GLOBS_TEXT):
+            globs = seen
+        elif value == DESCRIPTION:
+            description = seen.strip() if isinstance(seen, str) else ""
+        elif value in (NAME, DESCRIPTION_WITH_PATHS):
+            continue
+        elif seen is None and value == "false":
+            continue  # `alwaysApply: false` is the default where it is left out
+        elif str(seen).lower() != value.lower():
+            return None
+    if not globs:
         return None
     items = globs if isinstance(globs, list) else [globs]
-    # Cursor splits on commas; a brace's commas are left to check_glob to refuse.
+    # Cursor and Copilot split on commas; a brace's commas are left to check_glob to refuse.
     parts = [[str(i)] if "{" in str(i) else str(i).split(",") for i in items]
-    found = [g.strip() for part in parts for g in part if g.strip()]
-    description = data.get("description")
-    return found, description.strip() if isinstance(description, str) else ""
+    return [g.strip() for part in parts for g in part if g.strip()], description
 
 
 def _scoped_rule(
-    path: str, text: str, scope: tuple[list[str], str], rules_dir: str, taken: set[str], tree: Tree
+    path: str,
+    name: str,
+    text: str,
+    scope: tuple[list[str], str],
+    rules_dir: str,
+    taken: dict[str, str],
+    tree: Tree,
 ) -> tuple[str, str] | str:
-    """The rule file a scoped .mdc becomes, (path, text); or why it stays as it is."""
+    """The rule file a scoped rule file becomes, (path, text); or why it stays as it is. The
+    same rule kept for several editors (same name, globs and text) becomes one rule file."""
     from airules.scoped import MAX_DESCRIPTION, check_glob, parse_rule, rule_file, valid_name
 
-    name = posixpath.basename(path)[: -len(".mdc")]
     if not valid_name(name):
         return "its name is not a plain file name (letters, digits, '-', '_', '.')"
-    if name.lower() in taken:
-        return f"another Cursor rule is named {name} too"
     globs, description = scope
     for glob in globs:
         try:
@@ -358,18 +380,70 @@ def _scoped_rule(
     if "\n" in description or not description.isprintable() or len(description) > MAX_DESCRIPTION:
         return f"its description is not one line of at most {MAX_DESCRIPTION} characters"
     target = f"{rules_dir}/{name}.md"
-    if _read(tree, target) is not None:
-        return f"{target} exists already"
     body = _strip_front(text)[1]
     if not body.strip():
         return "it holds no rules"
     made = rule_file(globs, description, body)
+    if name.lower() in taken:
+        if taken[name.lower()] == made:
+            return target, made
+        return f"another rule named {name} says something else"
+    if _read(tree, target) is not None:
+        return f"{target} exists already"
     try:
         parse_rule(target, made, name=name)
     except FatalError as e:
         return str(e)
-    taken.add(name.lower())
+    taken[name.lower()] = made
     return target, made
+
+
+def _scoped_files(
+    tree: Tree, targets: Sequence[TargetConfig], rules_dir: str, notes: list[str]
+) -> list[Found]:
+    """The rules for some files only that each chosen editor keeps in its own folder
+    (`.cursor/rules/*.mdc` with `globs:`, `.claude/rules/*.md` with `paths:`, ...), each
+    becoming `ai-rules/NAME.md`; Cursor's rules for every request are adopted into the source."""
+    found: list[Found] = []
+    taken: dict[str, str] = {}
+    seen: set[str] = set()
+    for target in targets:
+        editor = None if target.custom else EDITORS.get(target.id)
+        scope = editor.scope if editor is not None else None
+        if scope is None or scope.by != "paths":
+            continue
+        folder, _, pattern = scope.path.rpartition("/")
+        prefix, _, suffix = pattern.partition("{name}")
+        try:
+            listed = tree.list_dir(folder)
+        except FatalError:
+            continue  # a legacy `.clinerules` file where the folder goes: adopted whole
+        for path in listed:
+            name = posixpath.basename(path)
+            if path in seen or path == target.path or not name.endswith(suffix):
+                continue
+            # Cursor reads its folder's subfolders too; the others their folder only.
+            if posixpath.dirname(path) != folder and target.id != "cursor":
+                continue
+            seen.add(path)
+            text = _read(tree, path)
+            if text is None or not text.strip():
+                continue
+            head, _ = _strip_front(text)
+            if "Generated by airules" in head and _unchanged(text):
+                continue
+            read = _read_scope(scope, head)
+            if read is None:
+                if target.id == "cursor":  # applied to every request: part of the source
+                    found.append(Found(path, text, False, "cursor", head, delete=True))
+                continue
+            rule_name = name[len(prefix) : len(name) - len(suffix)]
+            rule = _scoped_rule(path, rule_name, text, read, rules_dir, taken, tree)
+            if isinstance(rule, str):
+                notes.append(f"{path}: left as it is: it applies only to some files, and {rule}")
+                continue
+            found.append(Found(path, text, False, target.id, head, delete=True, rule=rule))
+    return found
 
 
 def _read(tree: Tree, path: str) -> str | None:
@@ -402,29 +476,7 @@ def _gather(tree: Tree, config: Config, source_exists: bool) -> tuple[list[Found
         if "Generated by airules" in head and source_exists and _unchanged(text):
             continue  # generated from the source, which is read already
         found.append(Found(target.path, text, False, target.id, head))
-    if "cursor" in ids:
-        cursor = next(t for t in targets if t.id == "cursor")
-        names: set[str] = set()
-        for path in tree.list_dir(CURSOR_RULES):
-            if not path.endswith(".mdc") or path == cursor.path:
-                continue
-            text = _read(tree, path)
-            if text is None or not text.strip():
-                continue
-            head, _ = _strip_front(text)
-            if "Generated by airules" in head and _unchanged(text):
-                continue
-            scope = _mdc_scope(head)
-            if scope is not None:
-                rule = _scoped_rule(path, text, scope, config.rules_dir, names, tree)
-                if isinstance(rule, str):
-                    notes.append(
-                        f"{path}: left as it is: it applies only to some files, and {rule}"
-                    )
-                    continue
-                found.append(Found(path, text, False, "cursor", head, delete=True, rule=rule))
-                continue
-            found.append(Found(path, text, False, "cursor", head, delete=True))
+    found.extend(_scoped_files(tree, targets, config.rules_dir, notes))
     for path, editor in LEGACY_FILES.items():
         if editor not in ids:
             continue
@@ -526,6 +578,11 @@ def propose(tree: Tree, config: Config, config_text: str | None) -> Proposal:
             changes[path] = value
     for status in plan(overlay, config):
         if status.link is not None:
+            continue
+        if status.state is State.EDITED and status.path not in staged:
+            # Text people wrote that this adoption does not take (a rule left as it is, a
+            # generated file edited since): never overwritten; the check reports it after.
+            notes.append(f"{status.path}: edited by hand, left unchanged: {status.message}")
             continue
         data = status.data if status.needs_fix or status.refresh else overlay.read(status.path)
         if data is not None:
