@@ -437,7 +437,8 @@ _UNSIGNED = {"s": "f", "t": "d"}
 
 def _trusted(fs: Root, inputs: "Sequence[Input]") -> "tuple[list[Input], bool]":
     """`inputs` with each old-enough regular file's observation turned into a stat-checked one
-    ("s"), and whether any changed."""
+    ("s"), and each old-enough listing of a folder of plain files into one checked by the
+    folder's stat ("t"); and whether any changed."""
     import time
 
     now_ns = time.time_ns()
