@@ -40,7 +40,7 @@ from airules.targets import (
     NAME,
     Scope,
 )
-from airules.tree import Tree
+from airules.tree import Overlay, Tree
 
 # Files an editor reads that airules replaces with that editor's own target.
 LEGACY_FILES = {".cursorrules": "cursor", ".windsurfrules": "windsurf", ".clinerules": "cline"}
@@ -487,40 +487,6 @@ def _gather(tree: Tree, config: Config, source_exists: bool) -> tuple[list[Found
     return found, notes
 
 
-class _Overlay:
-    """The repository as it will be after adoption, for planning; writes nothing."""
-
-    def __init__(self, base: Tree, files: dict[str, bytes | None]) -> None:
-        self.base = base
-        self.files = files
-
-    def read(self, path: str) -> bytes | None:
-        if path in self.files:
-            return self.files[path]
-        # Below a file that goes (a `.clinerules` file becoming the `.clinerules/` folder).
-        if any(path.startswith(p + "/") and v is None for p, v in self.files.items()):
-            return None
-        return self.base.read(path)
-
-    def write(self, path: str, data: bytes) -> None:
-        self.files[path] = data
-
-    def readlink(self, path: str) -> str | None:
-        return None if path in self.files else self.base.readlink(path)
-
-    def symlink(self, path: str, target: str) -> bool:
-        return False
-
-    def find_files(self, name: str) -> list[str]:
-        return self.base.find_files(name)
-
-    def list_dir(self, folder: str) -> list[str]:
-        listed = set(self.base.list_dir(folder)) | {
-            p for p, v in self.files.items() if p.startswith(folder + "/") and v is not None
-        }
-        return sorted(p for p in listed if self.files.get(p, b"") is not None)
-
-
 def propose(tree: Tree, config: Config, config_text: str | None) -> Proposal:
     source = config.source
     existing = _read(tree, source)
@@ -567,7 +533,7 @@ def propose(tree: Tree, config: Config, config_text: str | None) -> Proposal:
         staged[source] = rules.encode("utf-8")
     if config_text is not None and config.path is not None:
         staged[config.path] = config_text.encode("utf-8")
-    overlay = _Overlay(tree, dict(staged))
+    overlay = Overlay(tree, staged)
     changes: dict[str, bytes | None] = {p: v for p, v in staged.items() if v is None}
     for status in plan(overlay, config):
         if status.state is State.ERROR:

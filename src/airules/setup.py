@@ -17,7 +17,7 @@ from airules.config import CONFIG_NAMES, DEFAULT_SOURCE, Config, parse_config
 from airules.engine import State, plan, read_rules
 from airules.errors import FatalError
 from airules.targets import EDITORS, Editor
-from airules.tree import LocalTree, Tree
+from airules.tree import LocalTree, Overlay
 
 # Set by CI services (and `CI` by nearly all of them); nobody is there to answer a question.
 CI_VARIABLES = (
@@ -116,34 +116,6 @@ def starter_rules() -> bytes:
     return files("airules").joinpath("starter.md").read_bytes()
 
 
-class _Staged:
-    """The repository as it will be once the setup's files are written, without writing them."""
-
-    def __init__(self, base: Tree, files: Mapping[str, bytes]) -> None:
-        self.base = base
-        self.files = dict(files)
-
-    def read(self, path: str) -> bytes | None:
-        return self.files[path] if path in self.files else self.base.read(path)
-
-    def write(self, path: str, data: bytes) -> None:
-        self.files[path] = data
-
-    def readlink(self, path: str) -> str | None:
-        return None if path in self.files else self.base.readlink(path)
-
-    def symlink(self, path: str, target: str) -> bool:
-        return False
-
-    def find_files(self, name: str) -> list[str]:
-        staged = [p for p in self.files if p.rsplit("/", 1)[-1] == name]
-        return sorted({*self.base.find_files(name), *staged})
-
-    def list_dir(self, folder: str) -> list[str]:
-        staged = [p for p in self.files if p.startswith(folder + "/")]
-        return sorted({*self.base.list_dir(folder), *staged})
-
-
 class Finished(Exception):
     """Setup ended the run itself (it adopted existing rules, or wrote a starter to edit
     first); `code` is the exit code."""
@@ -225,7 +197,7 @@ def set_up(
         staged[source] = starter
     # Check that the fix will succeed before writing anything, so that a target the fix
     # cannot write does not leave a config (or a starter) behind.
-    for status in plan(_Staged(tree, staged), config):
+    for status in plan(Overlay(tree, staged), config):
         if status.state is State.ERROR:
             raise FatalError(status.message)
     from airules.engine import new_file_data

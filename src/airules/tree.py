@@ -8,7 +8,7 @@ from __future__ import annotations
 import errno
 import os
 import posixpath
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Protocol
 
@@ -27,7 +27,15 @@ from airules.listing import (
     sparse_state,
 )
 
-__all__ = ["MAX_FILE_BYTES", "TMP_SUFFIX", "LocalTree", "NoSymlinks", "Tree", "find_root"]
+__all__ = [
+    "MAX_FILE_BYTES",
+    "TMP_SUFFIX",
+    "LocalTree",
+    "NoSymlinks",
+    "Overlay",
+    "Tree",
+    "find_root",
+]
 
 # What os.symlink raises where the system or file system has no symlinks for us (Windows
 # without the privilege reports EPERM/winerror 1314; FAT and some network shares ENOTSUP).
@@ -67,6 +75,43 @@ class NoSymlinks:
 
     def symlink(self, path: str, target: str) -> bool:
         return False
+
+
+class Overlay(NoSymlinks):
+    """A tree as it will be once `files` are written (None: deleted), for planning what the
+    engine would do next without writing anything: writes land in `files` only."""
+
+    def __init__(self, base: Tree, files: Mapping[str, bytes | None]) -> None:
+        self.base = base
+        self.files = dict(files)
+
+    def read(self, path: str) -> bytes | None:
+        if path in self.files:
+            return self.files[path]
+        # Below a file that goes (a `.clinerules` file becoming the `.clinerules/` folder).
+        if any(path.startswith(p + "/") and v is None for p, v in self.files.items()):
+            return None
+        return self.base.read(path)
+
+    def write(self, path: str, data: bytes) -> None:
+        self.files[path] = data
+
+    def readlink(self, path: str) -> str | None:
+        return None if path in self.files else self.base.readlink(path)
+
+    def _with_staged(self, listed: list[str], keep: Callable[[str], bool]) -> list[str]:
+        """`listed` from the tree below, with the staged files `keep` takes, minus deletions."""
+        staged = {p for p, v in self.files.items() if v is not None and keep(p)}
+        gone = {p for p, v in self.files.items() if v is None}
+        return sorted({*listed, *staged} - gone)
+
+    def find_files(self, name: str) -> list[str]:
+        found = self.base.find_files(name)
+        return self._with_staged(found, lambda p: p.rsplit("/", 1)[-1] == name)
+
+    def list_dir(self, folder: str) -> list[str]:
+        listed = self.base.list_dir(folder)
+        return self._with_staged(listed, lambda p: p.startswith(folder + "/"))
 
 
 def find_root(start: Path) -> Path:
