@@ -3,9 +3,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
+
+from airules.tree import NoSymlinks
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -125,3 +128,25 @@ def git_symlinks(repo: Path) -> Path:
     if configured == "false":
         pytest.skip("git has core.symlinks=false here: airules writes copies, tested on its own")
     return repo
+
+
+class MemoryTree(NoSymlinks):
+    """A repository held in a dict, as a branch read through an API is: the `Tree` protocol
+    and nothing else, no symlinks. `writes` counts the writes."""
+
+    def __init__(self, files: Mapping[str, str | bytes]) -> None:
+        self.files = {k: v.encode() if isinstance(v, str) else v for k, v in files.items()}
+        self.writes = 0
+
+    def read(self, path: str) -> bytes | None:
+        return self.files.get(path)
+
+    def write(self, path: str, data: bytes) -> None:
+        self.files[path] = data
+        self.writes += 1
+
+    def find_files(self, name: str) -> list[str]:
+        return sorted(p for p in self.files if p.rsplit("/", 1)[-1] == name)
+
+    def list_dir(self, folder: str) -> list[str]:
+        return sorted(p for p in self.files if p.startswith(folder + "/"))

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import json
 import os
-import posixpath
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import git
+from conftest import MemoryTree, git
 from fake_contents import FakeContents
 
 from airules.cli import main
@@ -29,31 +28,11 @@ from airules.includes import (
     update_summary,
     write_update,
 )
-from airules.tree import NoSymlinks
 
 SECURITY = "# Security\n\n- Never log secrets.\n"
 SECURITY_V2 = "# Security\n\n- Never log secrets.\n- Pin actions by commit SHA.\n"
 STYLE = "# Commits\n\n- Write commit messages in the imperative.\n"
 VENDORED = ".airules/include/github/acme/rules/org/security.md"
-
-
-class MemoryTree(NoSymlinks):
-    """A branch as the pull-request side sees it: files in memory, no symlinks."""
-
-    def __init__(self, files: dict[str, str | bytes]) -> None:
-        self.files = {k: v.encode() if isinstance(v, str) else v for k, v in files.items()}
-
-    def read(self, path: str) -> bytes | None:
-        return self.files.get(path)
-
-    def write(self, path: str, data: bytes) -> None:
-        self.files[path] = data
-
-    def find_files(self, name: str) -> list[str]:
-        return sorted(p for p in self.files if posixpath.basename(p) == name)
-
-    def list_dir(self, folder: str) -> list[str]:
-        return sorted(p for p in self.files if p.startswith(folder + "/"))
 
 
 @pytest.fixture

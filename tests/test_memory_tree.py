@@ -3,28 +3,10 @@ without symlinks, as a branch read through an API would be."""
 
 from __future__ import annotations
 
-import posixpath
+from conftest import MemoryTree
 
 from airules.config import parse_config
 from airules.engine import COPY_FALLBACK, State, advise, apply, expand, plan
-from airules.tree import NoSymlinks
-
-
-class MemoryTree(NoSymlinks):
-    def __init__(self, files: dict[str, str]) -> None:
-        self.files = {k: v.encode() for k, v in files.items()}
-
-    def read(self, path: str) -> bytes | None:
-        return self.files.get(path)
-
-    def write(self, path: str, data: bytes) -> None:
-        self.files[path] = data
-
-    def find_files(self, name: str) -> list[str]:
-        return sorted(p for p in self.files if posixpath.basename(p) == name)
-
-    def list_dir(self, folder: str) -> list[str]:
-        return sorted(p for p in self.files if p.startswith(folder + "/"))
 
 
 def test_symlink_mode_on_a_tree_without_symlinks_is_a_copy():

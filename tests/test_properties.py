@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
+from conftest import MemoryTree
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -20,32 +21,10 @@ from airules.engine import State, apply, load_config, plan
 from airules.errors import FatalError
 from airules.render import render_block, rules_text
 from airules.targets import EDITORS
-from airules.tree import NoSymlinks
 
 SOURCE = "ai-rules.md"
 SHARED = TargetConfig("claude", "CLAUDE.md", True, "")
 OWNED = TargetConfig("cursor", ".cursor/rules/ai-rules.mdc", False, EDITORS["cursor"].front_matter)
-
-
-class MemoryTree(NoSymlinks):
-    """A repository held in a dict: the `Tree` protocol and nothing else."""
-
-    def __init__(self, files: dict[str, bytes]) -> None:
-        self.files = dict(files)
-        self.writes = 0
-
-    def read(self, path: str) -> bytes | None:
-        return self.files.get(path)
-
-    def write(self, path: str, data: bytes) -> None:
-        self.files[path] = data
-        self.writes += 1
-
-    def find_files(self, name: str) -> list[str]:
-        return sorted(p for p in self.files if p.rsplit("/", 1)[-1] == name)
-
-    def list_dir(self, folder: str) -> list[str]:
-        return sorted(p for p in self.files if p.startswith(folder + "/"))
 
 
 def config_for(*targets: TargetConfig):
